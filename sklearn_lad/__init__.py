@@ -1,0 +1,21 @@
+"""sklearn-lad: least absolute deviations and quantile regression for scikit-learn.
+
+Estimators minimise one objective (``sklearn_lad._objective``) with interchangeable exact
+backends (``sklearn_lad.solvers``).
+"""
+
+from ._estimators import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor
+from ._objective import quantile_objective
+from .solvers import available_solvers, registered_solvers
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LADLasso",
+    "LADRegressor",
+    "QuantileLasso",
+    "QuantileRegressor",
+    "available_solvers",
+    "quantile_objective",
+    "registered_solvers",
+]

@@ -1,0 +1,22 @@
+"""Backends behind ``solver=``: one module each, registered by name with their capabilities."""
+
+from . import cvxpy_lp, highs  # noqa: F401  (importing registers the backend)
+from ._base import (
+    Solver,
+    available_solvers,
+    get_solver,
+    register_solver,
+    registered_solvers,
+    resolve_solver,
+    run_solver,
+)
+
+__all__ = [
+    "Solver",
+    "available_solvers",
+    "get_solver",
+    "register_solver",
+    "registered_solvers",
+    "resolve_solver",
+    "run_solver",
+]

@@ -1,0 +1,67 @@
+"""Problem generators shared by the conformance and estimator tests."""
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import strategies as st
+
+from sklearn_lad._problem import QuantileProblem
+
+DESIGNS = ("gaussian", "integer", "duplicated", "collinear", "constant", "wide")
+
+
+@st.composite
+def problems(draw, sparse_ok: bool = True, l1_ok: bool = True):
+    """Random small quantile-regression problems, degenerate ones on purpose."""
+    design = draw(st.sampled_from(DESIGNS))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    p = draw(st.integers(1, 5))
+    n = draw(st.integers(p + 1, 40)) if design != "wide" else draw(st.integers(1, p + 2))
+    if design == "wide":
+        p = p + 4
+    X = rng.standard_normal((n, p))
+    if design == "integer":
+        X = rng.integers(-2, 3, size=(n, p)).astype(float)
+    elif design == "duplicated":
+        X = np.repeat(X[: max(1, n // 3)], 3, axis=0)[:n]
+        n = X.shape[0]
+    elif design == "collinear" and p >= 2:
+        X[:, 1] = 2.0 * X[:, 0]
+    elif design == "constant":
+        X[:, 0] = 3.0
+    coef = rng.standard_normal(p)
+    noise = draw(st.sampled_from(["t", "integer", "tied"]))
+    if noise == "t":
+        y = X @ coef + rng.standard_t(2, size=n)
+    elif noise == "integer":
+        y = np.round(X @ coef + rng.standard_t(2, size=n))
+    else:
+        y = rng.integers(0, 3, size=n).astype(float)
+    tau = draw(st.sampled_from([0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) | st.floats(0.02, 0.98))
+    weights = draw(st.sampled_from(["none", "integer", "float"]))
+    sample_weight = None
+    if weights == "integer":
+        sample_weight = rng.integers(0, 4, size=n).astype(float)
+        sample_weight[rng.integers(n)] = 1.0
+        keep = sample_weight > 0
+        X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+    elif weights == "float":
+        sample_weight = rng.uniform(0.1, 3.0, size=n)
+    alpha = 0.0
+    if l1_ok and draw(st.booleans()):
+        alpha = draw(st.sampled_from([1e-3, 0.01, 0.1, 1.0]))
+    fit_intercept = draw(st.booleans()) if design != "constant" else True
+    if sparse_ok and draw(st.booleans()):
+        X = sp.csr_matrix(X)
+    return QuantileProblem(
+        X=X, y=y, tau=float(tau), alpha=alpha, sample_weight=sample_weight,
+        fit_intercept=fit_intercept,
+    )
+
+
+def make_regression_data(n: int, p: int, seed: int = 0, noise: str = "t"):
+    """Heavy-tailed linear data: ``y = X @ 1 + t(3)`` noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    eps = rng.standard_t(3, size=n) if noise == "t" else rng.laplace(size=n)
+    return X, X @ np.ones(p) + eps

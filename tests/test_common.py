@@ -1,0 +1,56 @@
+"""scikit-learn's estimator checks for every public estimator with every available backend."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.utils import shuffle
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_lad import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor, available_solvers
+
+ESTIMATORS = [QuantileRegressor, LADRegressor, QuantileLasso, LADLasso]
+
+
+def _instances():
+    for solver in available_solvers():
+        for cls in ESTIMATORS:
+            yield cls(solver=solver)
+    for cls in ESTIMATORS:
+        yield cls()  # solver="auto"
+
+
+@parametrize_with_checks(list(_instances()))
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("solver", ["auto", *available_solvers()])
+@pytest.mark.parametrize("make", [
+    lambda s: QuantileRegressor(solver=s),
+    lambda s: QuantileRegressor(tau=0.3, solver=s),
+    lambda s: QuantileLasso(tau=0.7, alpha=0.01, solver=s),
+    lambda s: LADLasso(alpha=1.0, solver=s),
+], ids=["median", "tau0.3", "lasso0.7", "ladlasso"])
+@pytest.mark.parametrize("shape", [(15, 30), (40, 3)], ids=["wide", "tall"])
+def test_weighted_equals_repeated_on_many_seeds(solver, make, shape):
+    """scikit-learn's weighted-vs-repeated check, on 20 seeds instead of its one.
+
+    The optimum is often a whole face here (n < p, integer y with ties), so this only holds
+    because every backend returns the same canonical point of the optimal set.
+    """
+    n_samples, n_features = shape
+    for seed in range(20):
+        rng = np.random.RandomState(seed)
+        X = rng.rand(n_samples, n_features)
+        y = rng.randint(0, 3, size=n_samples).astype(float)
+        sw = rng.randint(0, 5, size=n_samples)
+        if sw.sum() == 0:
+            sw[0] = 1
+        X_rep, y_rep = X.repeat(sw, axis=0), y.repeat(sw)
+        X_w, y_w, sw_w = shuffle(X, y, sw, random_state=seed)
+        repeated = make(solver).fit(X_rep, y_rep)
+        weighted = make(solver).fit(X_w, y_w, sample_weight=sw_w)
+        assert_allclose(
+            repeated.predict(X), weighted.predict(X), rtol=1e-7, atol=1e-9,
+            err_msg=f"seed={seed}",
+        )

@@ -1,0 +1,226 @@
+"""Estimator behaviour beyond scikit-learn's common checks: errors, attributes, integration."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_lad import (
+    LADLasso,
+    LADRegressor,
+    QuantileLasso,
+    QuantileRegressor,
+    available_solvers,
+)
+from sklearn_lad.solvers import Solver, get_solver
+
+from ._cases import make_regression_data
+
+ALL = [QuantileRegressor, LADRegressor, QuantileLasso, LADLasso]
+X, Y = make_regression_data(60, 3, seed=0)
+
+
+def _bad(kind):
+    X_, y_, w_ = X.copy(), Y.copy(), np.ones(len(Y))
+    if kind == "nan_X":
+        X_[3, 1] = np.nan
+    elif kind == "inf_X":
+        X_[0, 0] = np.inf
+    elif kind == "nan_y":
+        y_[5] = np.nan
+    elif kind == "inf_y":
+        y_[5] = -np.inf
+    elif kind == "nan_w":
+        w_[2] = np.nan
+    elif kind == "negative_w":
+        w_[2] = -1.0
+    elif kind == "zero_w":
+        w_[:] = 0.0
+    elif kind == "short_y":
+        y_ = y_[:-1]
+    elif kind == "short_w":
+        w_ = w_[:-1]
+    elif kind == "empty":
+        X_, y_, w_ = X_[:0], y_[:0], w_[:0]
+    elif kind == "y_2d":
+        y_ = np.column_stack([y_, y_])
+    return X_, y_, w_
+
+
+BAD = {
+    "nan_X": "NaN", "inf_X": "infinity", "nan_y": "NaN", "inf_y": "infinity",
+    "nan_w": "NaN", "negative_w": "non-negative", "zero_w": "non-zero|sums to zero",
+    "short_y": "inconsistent numbers of samples", "short_w": "sample_weight.shape",
+    "empty": "0 sample", "y_2d": "y should be a 1d array",
+}
+
+
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_bad_input_raises_clear_error(cls, kind):
+    X_, y_, w_ = _bad(kind)
+    with pytest.raises(ValueError, match=BAD[kind]):
+        cls(solver="highs").fit(X_, y_, sample_weight=w_)
+
+
+@pytest.mark.parametrize("cls", [QuantileRegressor, QuantileLasso])
+@pytest.mark.parametrize("tau", [0.0, 1.0, -0.5, 1.5])
+def test_tau_outside_unit_interval(cls, tau):
+    with pytest.raises(ValueError, match="tau"):
+        cls(tau=tau).fit(X, Y)
+
+
+@pytest.mark.parametrize("cls", [QuantileLasso, LADLasso])
+def test_negative_alpha(cls):
+    with pytest.raises(ValueError, match="alpha"):
+        cls(alpha=-0.1).fit(X, Y)
+
+
+def test_unknown_solver_names_choices():
+    with pytest.raises(ValueError, match="Unknown solver 'simplex'.*highs"):
+        QuantileRegressor(solver="simplex").fit(X, Y)
+
+
+def test_unknown_solver_option_names_valid_keys():
+    with pytest.raises(ValueError, match="valid keys"):
+        QuantileRegressor(solver="highs", solver_options={"tolerance": 1}).fit(X, Y)
+
+
+def test_backend_without_sparse_support_names_alternatives():
+    dense_only = [s for s in available_solvers() if not get_solver(s).supports_sparse]
+    if not dense_only:
+        pytest.skip("every installed backend accepts sparse X")  # pragma: no cover
+    with pytest.raises(ValueError, match=r"does not support sparse X.*'highs'"):
+        QuantileRegressor(solver=dense_only[0]).fit(sp.csr_matrix(X), Y)
+
+
+def test_penalty_factor_is_validated():
+    with pytest.raises(ValueError, match="one entry per feature"):
+        QuantileLasso(penalty_factor=[1.0, 2.0]).fit(X, Y)
+    with pytest.raises(ValueError, match="non-negative"):
+        QuantileLasso(penalty_factor=[1.0, -2.0, 1.0]).fit(X, Y)
+
+
+def test_single_column_y_warns_and_fits():
+    from sklearn.exceptions import DataConversionWarning
+
+    with pytest.warns(DataConversionWarning):
+        model = QuantileRegressor(solver="highs").fit(X, Y[:, None])
+    assert model.coef_.shape == (3,)
+
+
+@pytest.mark.parametrize("solver", available_solvers())
+def test_fitted_attributes(solver):
+    model = QuantileRegressor(tau=0.25, solver=solver).fit(X, Y)
+    assert model.solver_ == solver
+    assert model.certified_ and model.unique_
+    assert model.dual_gap_ <= 1e-9
+    assert model.n_iter_ >= 0
+    # The basis rows are interpolated and there are as many as unknowns.
+    assert len(model.basis_) == X.shape[1] + 1
+    assert_allclose(model.predict(X[model.basis_]), Y[model.basis_], atol=1e-10)
+    assert model.objective_ == pytest.approx(
+        np.mean(np.where(Y >= model.predict(X), 0.25, -0.75) * (Y - model.predict(X)))
+    )
+
+
+def test_auto_resolves_into_fitted_attribute_only():
+    model = QuantileRegressor().fit(X, Y)
+    assert model.solver == "auto"
+    assert model.solver_ in available_solvers()
+    sparse_model = QuantileRegressor().fit(sp.csr_matrix(X), Y)
+    assert get_solver(sparse_model.solver_).supports_sparse
+
+
+def test_zero_weight_rows_are_ignored_and_basis_maps_back():
+    w = np.ones(len(Y))
+    w[::3] = 0.0
+    full = QuantileRegressor(solver="highs").fit(X, Y, sample_weight=w)
+    dropped = QuantileRegressor(solver="highs").fit(X[w > 0], Y[w > 0])
+    assert_allclose(full.coef_, dropped.coef_)
+    assert np.all(w[full.basis_] > 0)
+    assert_allclose(full.predict(X[full.basis_]), Y[full.basis_], atol=1e-10)
+
+
+def test_pandas_keeps_feature_names():
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = LADRegressor().fit(frame, pd.Series(Y))
+    assert list(model.feature_names_in_) == ["a", "b", "c"]
+
+
+def test_lad_is_quantile_at_half_and_lasso_at_zero_alpha():
+    lad = LADRegressor(solver="highs").fit(X, Y)
+    qr = QuantileRegressor(tau=0.5, solver="highs").fit(X, Y)
+    lasso0 = LADLasso(alpha=0.0, solver="highs").fit(X, Y)
+    assert_allclose(lad.coef_, qr.coef_)
+    assert_allclose(lasso0.coef_, qr.coef_)
+
+
+def test_alpha_matches_scikit_learn_scaling():
+    from sklearn.linear_model import QuantileRegressor as SkQR
+
+    for tau, alpha in [(0.5, 0.05), (0.8, 0.01)]:
+        ours = QuantileLasso(tau=tau, alpha=alpha, solver="highs").fit(X, Y)
+        theirs = SkQR(quantile=tau, alpha=alpha, solver="highs").fit(X, Y)
+        ref = np.mean(
+            np.where(Y >= theirs.predict(X), tau, tau - 1) * (Y - theirs.predict(X))
+        ) + alpha * np.abs(theirs.coef_).sum()
+        assert ours.objective_ == pytest.approx(ref, rel=1e-9)
+
+
+def test_does_not_mutate_params_or_inputs():
+    X_, y_, w_ = X.copy(), Y.copy(), np.linspace(0.1, 1, len(Y))
+    pf = np.array([1.0, 0.0, 2.0])
+    model = QuantileLasso(alpha=0.01, penalty_factor=pf, solver="highs")
+    model.fit(X_, y_, sample_weight=w_)
+    assert np.array_equal(X_, X) and np.array_equal(y_, Y)
+    assert np.array_equal(pf, [1.0, 0.0, 2.0]) and model.penalty_factor is pf
+
+
+def test_penalty_factor_zero_leaves_feature_unpenalized():
+    model = QuantileLasso(alpha=10.0, penalty_factor=[0.0, 1.0, 1.0], solver="highs").fit(X, Y)
+    assert model.coef_[0] != 0.0
+    assert np.all(model.coef_[1:] == 0.0)
+
+
+def test_pipeline_and_grid_search_over_tau_and_alpha():
+    pipe = make_pipeline(StandardScaler(), QuantileLasso())
+    grid = GridSearchCV(
+        pipe,
+        {"quantilelasso__tau": [0.25, 0.5], "quantilelasso__alpha": [0.001, 0.1]},
+        scoring="neg_mean_absolute_error", cv=3,
+    ).fit(X, Y)
+    assert grid.best_params_["quantilelasso__tau"] == 0.5
+    assert np.isfinite(grid.best_score_)
+
+
+class _StopsEarly(Solver):
+    name = "_test_stops_early"
+    exact = False
+    default_options = {}
+
+    def solve(self, problem, warm_start=None):
+        from sklearn_lad._problem import SolverResult
+
+        warnings.warn("stopped at max_iter", ConvergenceWarning, stacklevel=2)
+        coef = np.zeros(problem.n_features)
+        return SolverResult(coef=coef, intercept=0.0, objective=problem.objective(coef, 0.0),
+                            converged=False)
+
+
+def test_convergence_warning_reaches_the_user():
+    from sklearn_lad.solvers import _base
+
+    _base.register_solver(_StopsEarly)
+    try:
+        with pytest.warns(ConvergenceWarning):
+            QuantileRegressor(solver="_test_stops_early").fit(X, Y)
+    finally:
+        del _base._REGISTRY["_test_stops_early"]
