@@ -106,11 +106,12 @@ def check_file(fname, rtol=1e-9):
         bad = abs(rel) > rtol
         n_fail += bad
         if bad or "-v" in sys.argv:
-            print("  %-10s tau=%-5g alpha=%-12.6g R=%.17g LP=%.17g rel=%.3g%s"
-                  % (ds, tau, alpha, r_obj, lp_obj, rel, "  <-- MISMATCH" if bad else ""))
-    print("%s: %d records, max |rel diff R vs LP| = %.3g, max |rel diff R objective "
-          "vs numpy recomputation| = %.3g, %d above %g"
-          % (fname, len(records), worst_rel, worst_recomp, n_fail, rtol))
+            flag = "  <-- MISMATCH" if bad else ""
+            print(f"  {ds:<10s} tau={tau:<5g} alpha={alpha:<12.6g} R={r_obj:.17g} "
+                  f"LP={lp_obj:.17g} rel={rel:.3g}{flag}")
+    print(f"{fname}: {len(records)} records, max |rel diff R vs LP| = {worst_rel:.3g}, "
+          f"max |rel diff R objective vs numpy recomputation| = {worst_recomp:.3g}, "
+          f"{n_fail} above {rtol:g}")
     return n_fail
 
 
