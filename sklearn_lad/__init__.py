@@ -6,6 +6,7 @@ backends (``sklearn_lad.solvers``).
 
 from ._estimators import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor
 from ._objective import quantile_objective
+from .losses import neg_pinball_loss_at_own_tau, pinball_loss
 from .solvers import available_solvers, registered_solvers
 
 __version__ = "0.1.0"
@@ -16,6 +17,8 @@ __all__ = [
     "QuantileLasso",
     "QuantileRegressor",
     "available_solvers",
+    "neg_pinball_loss_at_own_tau",
+    "pinball_loss",
     "quantile_objective",
     "registered_solvers",
 ]
