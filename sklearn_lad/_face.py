@@ -65,14 +65,44 @@ def _zero_set(aug: AugmentedProblem, residual: np.ndarray, fitted: np.ndarray, b
     return np.flatnonzero(zero)
 
 
+def _solve_rows(rows: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum-norm solution of ``rows @ x = rhs`` and an orthonormal basis of its null space.
+
+    Columns are equilibrated before the SVD so that features on very different scales do not
+    make a genuine direction look numerically null; the null space of the scaled system maps
+    back exactly, and the particular solution is then made orthogonal to it, so the result is
+    the minimum-norm solution in the original coordinates.
+    """
+    q = rows.shape[1]
+    scale = np.abs(rows).max(axis=0, initial=0.0)
+    used = np.flatnonzero(scale > 0.0)
+    unused = np.flatnonzero(scale == 0.0)
+    # Columns the rows never touch are exact null directions with a zero particular component;
+    # handling them apart keeps those coefficients exactly 0 rather than rounding noise.
+    particular = np.zeros(q)
+    null_parts = [np.eye(q)[:, unused]]
+    if used.size:
+        scaled = rows[:, used] / scale[used]
+        particular[used] = lstsq(scaled, rhs, lapack_driver="gelsd")[0] / scale[used]
+        null_used = null_space(scaled, rcond=1e-10)
+        if null_used.shape[1]:
+            null_used, _ = np.linalg.qr(null_used / scale[used, None])
+            particular[used] -= null_used @ (null_used.T @ particular[used])
+            embedded = np.zeros((q, null_used.shape[1]))
+            embedded[used] = null_used
+            null_parts.append(embedded)
+    return particular, np.hstack(null_parts)
+
+
 def _polish(aug: AugmentedProblem, beta: np.ndarray, zero_set: np.ndarray) -> np.ndarray:
     """Move ``beta`` the least distance that makes it interpolate the rows in ``zero_set``."""
     if zero_set.size == 0:
         return beta
     rows = aug.rows(zero_set)
-    target = aug.y[zero_set] - rows @ beta
-    step = lstsq(rows, target, lapack_driver="gelsd")[0]
-    polished = beta + step
+    # Solve for the interpolating point from scratch (not as a correction to beta) so that a
+    # vertex comes out exact, zeros included; only beta's null-space component is kept.
+    particular, null = _solve_rows(rows, aug.y[zero_set])
+    polished = particular + null @ (null.T @ beta)
     # Keep the polish only if it really interpolates (the rows may be inconsistent when the
     # candidate was not near a vertex).
     if np.max(np.abs(rows @ polished - aug.y[zero_set]), initial=0.0) <= 1e-8 * (
@@ -220,8 +250,7 @@ def canonical_point(aug: AugmentedProblem, cert: Certificate) -> tuple[np.ndarra
     inside = np.flatnonzero(~at_upper & ~at_lower)
     if inside.size:
         rows_eq = aug.rows(inside)
-        beta_p = lstsq(rows_eq, aug.y[inside], lapack_driver="gelsd")[0]
-        basis_null = null_space(rows_eq, rcond=1e-10)
+        beta_p, basis_null = _solve_rows(rows_eq, aug.y[inside])
     else:
         beta_p = np.zeros(aug.shape[1])
         basis_null = np.eye(aug.shape[1])
