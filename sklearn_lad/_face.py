@@ -57,8 +57,10 @@ class Certificate:
     message: str
 
 
-def _zero_set(aug: AugmentedProblem, residual: np.ndarray, fitted: np.ndarray, basis=None):
-    scale = ZERO_TOL * (np.max(np.abs(aug.y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
+def _zero_set(
+    aug: AugmentedProblem, residual: np.ndarray, fitted: np.ndarray, basis=None, tol=ZERO_TOL
+):
+    scale = tol * (np.max(np.abs(aug.y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
     zero = np.abs(residual) <= max(scale, 1e-300)
     if basis is not None:
         zero[np.asarray(basis, dtype=np.intp)] = True
@@ -168,6 +170,9 @@ def _independent_rows(rows: np.ndarray, index: np.ndarray) -> np.ndarray:
 def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None) -> Certificate:
     """Polish ``beta`` to the vertex it approximates and prove (or fail to prove) optimality.
 
+    Tries the default zero tolerance first, then a much tighter one: with badly scaled data a
+    genuinely non-zero residual can fall under the default and spoil an otherwise exact vertex.
+
     Parameters
     ----------
     aug : AugmentedProblem
@@ -180,22 +185,31 @@ def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None) -> Certificate:
     -------
     Certificate
     """
+    cert = _certify(aug, beta, basis, ZERO_TOL)
+    if not cert.certified:
+        retry = _certify(aug, beta, basis, ZERO_TOL * 1e-4)
+        if retry.certified:
+            return retry
+    return cert
+
+
+def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float) -> Certificate:
     beta = np.asarray(beta, dtype=float)
     fitted = aug.matvec(beta)
     residual = aug.y - fitted
-    zero_set = _zero_set(aug, residual, fitted, basis)
+    zero_set = _zero_set(aug, residual, fitted, basis, tol)
     q = aug.shape[1]
     if zero_set.size > q:
         # An approximate backend may name more rows than a vertex interpolates; keep the rows
         # that are exactly zero plus the q nearest to zero, and let the polish decide the rest.
-        exact = _zero_set(aug, residual, fitted)
+        exact = _zero_set(aug, residual, fitted, tol=tol)
         ordered = zero_set[np.argsort(np.abs(residual[zero_set]), kind="stable")]
         zero_set = np.union1d(exact, _independent_rows(aug.rows(ordered), ordered))
     for _ in range(3):
         beta = _polish(aug, beta, zero_set)
         fitted = aug.matvec(beta)
         residual = aug.y - fitted
-        grown = _zero_set(aug, residual, fitted, zero_set)
+        grown = _zero_set(aug, residual, fitted, zero_set, tol)
         if grown.size == zero_set.size:
             break
         zero_set = grown
