@@ -1,6 +1,6 @@
 """Backends behind ``solver=``: one module each, registered by name with their capabilities."""
 
-from . import br, cvxpy_lp, highs, irls  # noqa: F401  (importing registers the backend)
+from . import br, cvxpy_lp, fn, highs, irls  # noqa: F401  (importing registers the backend)
 from ._base import (
     Solver,
     available_solvers,
