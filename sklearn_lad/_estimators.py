@@ -310,7 +310,7 @@ class QuantileLasso(_QuantileLinearModel):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(100, 5))
     >>> y = X[:, 0] + 0.1 * rng.standard_t(3, size=100)
-    >>> model = QuantileLasso(tau=0.5, alpha=0.05, solver="highs").fit(X, y)
+    >>> model = QuantileLasso(tau=0.5, alpha=0.1, solver="highs").fit(X, y)
     >>> int(np.sum(model.coef_ != 0))
     1
     """

@@ -31,7 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import lstsq, null_space
+import scipy.sparse as sp
+from scipy.linalg import lstsq
 from scipy.optimize import linprog, nnls
 
 from ._problem import AugmentedProblem, QuantileProblem, SolverResult
@@ -42,6 +43,9 @@ ZERO_TOL = 1e-9
 CERT_TOL = 1e-9
 # A dual value this close (relative to w_i) to a bound counts as at the bound.
 BOUND_TOL = 1e-10
+# Above this many distinct interpolated rows the certificate's LP looks for any dual point, not
+# the most interior one.
+MAX_MARGIN_ROWS = 2000
 
 
 @dataclass
@@ -67,6 +71,14 @@ def _zero_set(
     return np.flatnonzero(zero)
 
 
+def _null_space(matrix: np.ndarray, rcond: float = 1e-10) -> np.ndarray:
+    """Orthonormal null-space basis; economy SVD for tall matrices (never an m x m factor)."""
+    m, q = matrix.shape
+    _, s, vt = np.linalg.svd(matrix, full_matrices=m < q)
+    rank = int(np.sum(s > rcond * s[0])) if s.size else 0
+    return vt[rank:].T
+
+
 def _solve_rows(rows: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Minimum-norm solution of ``rows @ x = rhs`` and an orthonormal basis of its null space.
 
@@ -86,7 +98,7 @@ def _solve_rows(rows: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if used.size:
         scaled = rows[:, used] / scale[used]
         particular[used] = lstsq(scaled, rhs, lapack_driver="gelsd")[0] / scale[used]
-        null_used = null_space(scaled, rcond=1e-10)
+        null_used = _null_space(scaled)
         if null_used.shape[1]:
             null_used, _ = np.linalg.qr(null_used / scale[used, None])
             particular[used] -= null_used @ (null_used.T @ particular[used])
@@ -114,41 +126,63 @@ def _polish(aug: AugmentedProblem, beta: np.ndarray, zero_set: np.ndarray) -> np
     return beta
 
 
-def _dual_on_zero_set(aug, zero_set, rhs, lower, upper):
+def _dual_on_zero_set(aug, zero_set, rhs, lower, upper, hint=None):
     """Find ``d_Z`` in ``[lower, upper]`` with ``A_Z' d_Z = rhs``; ``None`` if there is none."""
     if zero_set.size == 0:
         return np.empty(0) if np.allclose(rhs, 0.0, atol=1e-9 * (1 + np.abs(rhs).max())) else None
     rows_t = aug.rows(zero_set).T
     box_scale = np.maximum(upper - lower, 1e-300)
+
+    def in_box(d):
+        return d is not None and bool(
+            np.all(d >= lower - CERT_TOL * box_scale) and np.all(d <= upper + CERT_TOL * box_scale)
+        )
+
     if zero_set.size == rows_t.shape[0]:
         try:
             d = np.linalg.solve(rows_t, rhs)
         except np.linalg.LinAlgError:
             d = None
-        if d is not None and np.all(d >= lower - CERT_TOL * box_scale) and np.all(
-            d <= upper + CERT_TOL * box_scale
-        ):
+        if in_box(d):
             return np.clip(d, lower, upper)
-    # Degenerate vertex (more interpolated rows than unknowns) or singular basis: a small LP.
-    # Prefer dual values inside the box (max of the smallest margin) so that the optimal face
-    # read off from them is as tight as the data allow.
-    m = zero_set.size
-    c = np.zeros(m + 1)
-    c[-1] = -1.0
-    a_eq = np.hstack([rows_t, np.zeros((rows_t.shape[0], 1))])
-    width = upper - lower
-    a_ub = np.vstack([
-        np.hstack([-np.eye(m), width[:, None]]),
-        np.hstack([np.eye(m), width[:, None]]),
-    ])
-    b_ub = np.concatenate([-lower, upper])
-    res = linprog(
-        c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=rhs,
-        bounds=[(lo, hi) for lo, hi in zip(lower, upper)] + [(0.0, 0.5)], method="highs",
-    )
+    if hint is not None:
+        # A backend's own dual (interior-point or basic) is usually right up to rounding: clip
+        # it to the box and take the least change that restores A_Z' d_Z = rhs.
+        start = np.clip(hint, lower, upper)
+        d = start + lstsq(rows_t, rhs - rows_t @ start, lapack_driver="gelsd")[0]
+        if in_box(d) and np.allclose(rows_t @ d, rhs, rtol=1e-10, atol=1e-10 * box_scale.max()):
+            return np.clip(d, lower, upper)
+    # Degenerate vertex (more interpolated rows than unknowns) or singular basis: an LP. Rows
+    # of A_Z that are identical (ties, duplicated or discrete data) are merged first: their
+    # boxes add up, and each member later sits at the same relative place in its own box.
+    groups, member = np.unique(rows_t.T, axis=0, return_inverse=True)
+    member = member.ravel()
+    n_groups = groups.shape[0]
+    low = np.bincount(member, weights=lower, minlength=n_groups)
+    width = np.bincount(member, weights=upper - lower, minlength=n_groups)
+    a_eq = sp.csr_matrix(groups.T)
+    if n_groups <= MAX_MARGIN_ROWS:
+        # Prefer dual values inside the box (max of the smallest relative margin) so that the
+        # face read off from them has as many equalities as the data allow.
+        c = np.zeros(n_groups + 1)
+        c[-1] = -1.0
+        a_eq = sp.hstack([a_eq, sp.csr_matrix((a_eq.shape[0], 1))], format="csr")
+        eye = sp.identity(n_groups, format="csr")
+        margin = sp.csr_matrix(width[:, None])
+        a_ub = sp.vstack([sp.hstack([-eye, margin]), sp.hstack([eye, margin])], format="csr")
+        b_ub = np.concatenate([-low, low + width])
+        bounds = np.column_stack([np.append(low, 0.0), np.append(low + width, 0.5)])
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=rhs, bounds=bounds,
+                      method="highs")
+    else:
+        # Too many distinct rows for the margin LP to be cheap: any feasible point certifies,
+        # and any optimal dual describes the same optimal face.
+        res = linprog(np.zeros(n_groups), A_eq=a_eq, b_eq=rhs,
+                      bounds=np.column_stack([low, low + width]), method="highs")
     if res.status != 0:
         return None
-    return np.clip(res.x[:m], lower, upper)
+    share = np.clip((res.x[:n_groups] - low) / width, 0.0, 1.0)
+    return lower + share[member] * (upper - lower)
 
 
 def _independent_rows(rows: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -167,7 +201,7 @@ def _independent_rows(rows: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.asarray(chosen, dtype=np.intp)
 
 
-def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None) -> Certificate:
+def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> Certificate:
     """Polish ``beta`` to the vertex it approximates and prove (or fail to prove) optimality.
 
     Tries the default zero tolerance first, then a much tighter one: with badly scaled data a
@@ -180,20 +214,25 @@ def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None) -> Certificate:
         Candidate solution (intercept first when fitted).
     basis : array of int, optional
         Rows the backend believes are interpolated; joined to the rows with zero residual.
+    dual : ndarray of shape (n_rows,), optional
+        The backend's dual solution, a starting guess for the certificate on degenerate
+        vertices (checked, never trusted).
 
     Returns
     -------
     Certificate
     """
-    cert = _certify(aug, beta, basis, ZERO_TOL)
+    if dual is not None and np.shape(dual) != (aug.shape[0],):
+        dual = None
+    cert = _certify(aug, beta, basis, ZERO_TOL, dual)
     if not cert.certified:
-        retry = _certify(aug, beta, basis, ZERO_TOL * 1e-4)
+        retry = _certify(aug, beta, basis, ZERO_TOL * 1e-4, dual)
         if retry.certified:
             return retry
     return cert
 
 
-def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float) -> Certificate:
+def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
     beta = np.asarray(beta, dtype=float)
     fitted = aug.matvec(beta)
     residual = aug.y - fitted
@@ -218,7 +257,10 @@ def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float) -> Cert
     dual = np.where(residual > 0, upper, lower)
     dual[zero_set] = 0.0
     rhs = -aug.rmatvec(dual)
-    d_zero = _dual_on_zero_set(aug, zero_set, rhs, lower[zero_set], upper[zero_set])
+    d_zero = _dual_on_zero_set(
+        aug, zero_set, rhs, lower[zero_set], upper[zero_set],
+        None if hint is None else hint[zero_set],
+    )
     loss = aug.loss(beta)
     if d_zero is None:
         return Certificate(beta, None, zero_set, False, float("nan"), loss,
@@ -330,7 +372,7 @@ def finalize(problem: QuantileProblem, result: SolverResult) -> SolverResult:
     """
     aug = problem.augmented()
     beta = problem.join(result.coef, result.intercept)
-    cert = certify(aug, beta, basis=result.basis)
+    cert = certify(aug, beta, basis=result.basis, dual=result.dual)
     if not cert.certified:
         result.certified = False
         result.message = f"{result.message}; {cert.message}".strip("; ")

@@ -12,6 +12,7 @@ problem the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -145,7 +146,7 @@ class AugmentedProblem:
     def shape(self) -> tuple[int, int]:
         return (self.n_samples + 2 * self.penalized.size, self.X.shape[1] + self.offset)
 
-    @property
+    @cached_property
     def y(self) -> np.ndarray:
         return np.concatenate([self.y_obs, np.zeros(2 * self.penalized.size)])
 

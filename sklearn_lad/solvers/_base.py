@@ -9,9 +9,10 @@ available by name to every estimator and to the conformance tests.
 from __future__ import annotations
 
 import importlib.util
+from functools import cache
 from typing import Any, ClassVar
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .._face import finalize
 from .._problem import QuantileProblem, SolverResult
@@ -175,6 +176,12 @@ def resolve_solver(name: str, problem: QuantileProblem) -> type[Solver]:
     return cls
 
 
+@cache
+def _blas_controller() -> ThreadpoolController:
+    # Scanning the loaded libraries costs milliseconds; do it once per process.
+    return ThreadpoolController()
+
+
 def run_solver(
     name: str,
     problem: QuantileProblem,
@@ -188,11 +195,8 @@ def run_solver(
         warm_start = None
     result = solver.solve(problem, warm_start=warm_start)
     if cls.exact:
-        if problem.n_samples * problem.n_features >= 200_000 and problem.n_features <= 64:
-            # The certificate's work is matrix-vector products on a tall, narrow X, which a
-            # single BLAS thread does as fast and without stalling when cores are shared.
-            with threadpool_limits(limits=1, user_api="blas"):
-                result = finalize(problem, result)
-        else:
+        # The certificate's work is matrix-vector products and small factorisations, which one
+        # BLAS thread does as fast, and without stalling when the cores are shared.
+        with _blas_controller().limit(limits=1, user_api="blas"):
             result = finalize(problem, result)
     return result, cls.name
