@@ -4,8 +4,10 @@ Estimators minimise one objective (``sklearn_lad._objective``) with interchangea
 backends (``sklearn_lad.solvers``).
 """
 
+from ._cv import LADLassoCV, QuantileLassoCV
 from ._estimators import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor
 from ._objective import quantile_objective
+from ._path import alpha_max, quantile_path
 from .losses import neg_pinball_loss_at_own_tau, pinball_loss
 from .solvers import available_solvers, registered_solvers
 
@@ -13,12 +15,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LADLasso",
+    "LADLassoCV",
     "LADRegressor",
     "QuantileLasso",
+    "QuantileLassoCV",
     "QuantileRegressor",
+    "alpha_max",
     "available_solvers",
     "neg_pinball_loss_at_own_tau",
     "pinball_loss",
     "quantile_objective",
+    "quantile_path",
     "registered_solvers",
 ]

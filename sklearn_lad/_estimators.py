@@ -121,12 +121,16 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
         problem, kept = build_problem(
             self, X, y, sample_weight, self._tau(), self._alpha(), self._penalty_factor()
         )
+        return self._solve_and_store(problem, kept)
+
+    def _solve_and_store(self, problem: QuantileProblem, kept):
+        """Run the backend on ``problem`` and store the fitted attributes; returns ``self``."""
         result, solver_name = run_solver(self.solver, problem, self.solver_options)
         if get_solver(solver_name).exact and result.converged and not result.certified:
             warnings.warn(
                 f"solver={solver_name!r} returned a point whose optimality could not be "
                 f"certified ({result.message}). Try solver='highs' or tighter solver_options.",
-                ConvergenceWarning, stacklevel=2,
+                ConvergenceWarning, stacklevel=3,
             )
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)

@@ -6,9 +6,17 @@ from numpy.testing import assert_allclose
 from sklearn.utils import shuffle
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_lad import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor, available_solvers
+from sklearn_lad import (
+    LADLasso,
+    LADLassoCV,
+    LADRegressor,
+    QuantileLasso,
+    QuantileLassoCV,
+    QuantileRegressor,
+    available_solvers,
+)
 
-ESTIMATORS = [QuantileRegressor, LADRegressor, QuantileLasso, LADLasso]
+ESTIMATORS = [QuantileRegressor, LADRegressor, QuantileLasso, LADLasso, QuantileLassoCV, LADLassoCV]
 
 
 def _instances():
