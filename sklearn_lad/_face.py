@@ -185,18 +185,24 @@ def _dual_on_zero_set(aug, zero_set, rhs, lower, upper, hint=None):
     return lower + share[member] * (upper - lower)
 
 
-def _independent_rows(rows: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """The first linearly independent rows, in the given order (greedy Gram-Schmidt)."""
+def independent_rows(rows: np.ndarray, index: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """The first (at most ``limit``) linearly independent rows, in the given order.
+
+    Greedy Gram-Schmidt with a second orthogonalisation pass (one pass loses orthogonality);
+    returns the entries of ``index`` for the rows kept.
+    """
     q = rows.shape[1]
+    limit = q if limit is None else min(limit, q)
     basis = np.zeros((0, q))
     chosen = []
     for i, row in enumerate(rows):
         rest = row - basis.T @ (basis @ row)
+        rest = rest - basis.T @ (basis @ rest)
         norm = np.linalg.norm(rest)
         if norm > 1e-9 * max(np.linalg.norm(row), 1e-300):
             basis = np.vstack([basis, rest / norm])
             chosen.append(index[i])
-            if len(chosen) == q:
+            if len(chosen) == limit:
                 break
     return np.asarray(chosen, dtype=np.intp)
 
@@ -243,7 +249,7 @@ def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -
         # that are exactly zero plus the q nearest to zero, and let the polish decide the rest.
         exact = _zero_set(aug, residual, fitted, tol=tol)
         ordered = zero_set[np.argsort(np.abs(residual[zero_set]), kind="stable")]
-        zero_set = np.union1d(exact, _independent_rows(aug.rows(ordered), ordered))
+        zero_set = np.union1d(exact, independent_rows(aug.rows(ordered), ordered))
     for _ in range(3):
         beta = _polish(aug, beta, zero_set)
         fitted = aug.matvec(beta)

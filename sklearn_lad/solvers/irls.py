@@ -78,7 +78,7 @@ from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lu_factor, lu
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from .._face import certify
+from .._face import certify, independent_rows
 from .._problem import QuantileProblem, SolverResult
 from ._base import Solver, register_solver
 
@@ -257,23 +257,6 @@ def _smallest(values: np.ndarray, count: int, threshold: float) -> tuple[np.ndar
     return index, 2.0 * float(values[index].max(initial=0.0))
 
 
-def _independent(rows: np.ndarray, order: np.ndarray, limit: int) -> np.ndarray:
-    """The first (at most ``limit``) linearly independent rows in ``order`` (Gram-Schmidt)."""
-    basis = np.zeros((0, rows.shape[1]))
-    chosen = []
-    for i in range(rows.shape[0]):
-        row = rows[i]
-        rest = row - basis.T @ (basis @ row)
-        rest = rest - basis.T @ (basis @ rest)  # second pass: one loses orthogonality
-        norm = np.linalg.norm(rest)
-        if norm > 1e-9 * max(np.linalg.norm(row), 1e-300):
-            basis = np.vstack([basis, rest / norm])
-            chosen.append(order[i])
-            if len(chosen) == limit:
-                break
-    return np.asarray(chosen, dtype=np.intp)
-
-
 def _candidate_basis(rows: _Rows, score: np.ndarray, rank: int) -> np.ndarray:
     """Up to ``rank`` linearly independent rows with the smallest ``score``.
 
@@ -290,7 +273,7 @@ def _candidate_basis(rows: _Rows, score: np.ndarray, rank: int) -> np.ndarray:
         else:
             order = np.arange(m)
         order = order[np.argsort(score[order], kind="stable")]
-        chosen = _independent(rows.rows(order), order, limit)
+        chosen = independent_rows(rows.rows(order), order, limit)
         if chosen.size == limit or take >= cap:
             return chosen
         take = min(cap, 4 * take)
