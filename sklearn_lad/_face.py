@@ -244,9 +244,10 @@ def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -
     residual = aug.y - fitted
     zero_set = _zero_set(aug, residual, fitted, basis, tol)
     q = aug.shape[1]
-    if zero_set.size > q:
-        # An approximate backend may name more rows than a vertex interpolates; keep the rows
-        # that are exactly zero plus the q nearest to zero, and let the polish decide the rest.
+    if basis is not None or zero_set.size > q:
+        # An approximate backend may name more rows than a vertex interpolates, or dependent
+        # ones (collinear columns); keep the rows that are exactly zero plus the independent
+        # rows nearest to zero, and let the polish decide the rest.
         exact = _zero_set(aug, residual, fitted, tol=tol)
         ordered = zero_set[np.argsort(np.abs(residual[zero_set]), kind="stable")]
         zero_set = np.union1d(exact, independent_rows(aug.rows(ordered), ordered))
