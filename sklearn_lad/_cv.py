@@ -29,14 +29,10 @@ from sklearn.utils.validation import _num_samples
 from ._estimators import _FITTED_DOC, _QuantileLinearModel, build_problem
 from ._objective import rho
 from ._path import _alpha_grid, _alpha_max_problem, _check_grid_params, _path
+from ._tolerances import CV_TIE_RTOL, TINY_SCALE
 from .solvers import get_solver
 
 __all__ = ["QuantileLassoCV", "LADLassoCV"]
-
-# Mean held-out losses within this relative distance of the smallest count as tied; the largest
-# tied alpha (the sparsest model) wins. Exact ties are common (the path is piecewise constant in
-# alpha), and without the tolerance rounding would decide between them.
-_TIE_RTOL = 1e-10
 
 
 def _fold_losses(problem, train, test, alphas, solver, options):
@@ -132,7 +128,7 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
         if not np.any(np.isfinite(mean)):
             raise ValueError("No cross-validation fold has held-out samples with positive weight.")
         best = np.nanmin(mean)
-        tied = np.flatnonzero(mean <= best + _TIE_RTOL * max(abs(best), 1e-300))
+        tied = np.flatnonzero(mean <= best + CV_TIE_RTOL * max(abs(best), TINY_SCALE))
         index = int(tied[0])  # alphas decrease: the first tied one is the largest
         self.alpha_ = float(alphas[index])
         self.alphas_ = alphas

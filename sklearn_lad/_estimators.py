@@ -13,12 +13,10 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 
 from __future__ import annotations
 
-import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -125,13 +123,9 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
 
     def _solve_and_store(self, problem: QuantileProblem, kept):
         """Run the backend on ``problem`` and store the fitted attributes; returns ``self``."""
+        # run_solver warns (ConvergenceWarning) when the backend stopped early or its point
+        # could not be certified.
         result, solver_name = run_solver(self.solver, problem, self.solver_options)
-        if get_solver(solver_name).exact and result.converged and not result.certified:
-            warnings.warn(
-                f"solver={solver_name!r} returned a point whose optimality could not be "
-                f"certified ({result.message}). Try solver='highs' or tighter solver_options.",
-                ConvergenceWarning, stacklevel=3,
-            )
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
         self.n_iter_ = int(result.n_iter)

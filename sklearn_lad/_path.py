@@ -50,7 +50,6 @@ models via coordinate descent. Journal of Statistical Software 33(1) (the geomet
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
@@ -59,27 +58,25 @@ import scipy.sparse as sp
 from scipy.linalg import qr
 from scipy.linalg.lapack import dgecon, dgetrf, dgetri
 from scipy.optimize import linprog
-from sklearn.exceptions import ConvergenceWarning
 
-from ._face import ZERO_TOL, finalize
+from ._face import finalize
 from ._problem import QuantileProblem, SolverResult
+from ._tolerances import (
+    ALPHA_MAX_MARGIN,
+    HOMOTOPY_BASIS_RCOND,
+    HOMOTOPY_DEGENERATE_RTOL,
+    HOMOTOPY_STRICT_DUAL_RTOL,
+    is_zero_residual,
+    residual_scale,
+)
 from .solvers import resolve_solver, run_solver
 
 __all__ = ["alpha_max", "quantile_path"]
 
-# alpha_max is returned this much (relatively) above the breakpoint at which the first
-# coefficient can leave zero: exactly at the breakpoint the optimal set is an edge that also
-# holds non-zero coefficients, and the canonical (minimum-norm) point of that edge need not be
-# the all-zero one. The margin is far above the finisher's tolerances (1e-10) and far below
-# anything a grid can resolve.
-ALPHA_MAX_MARGIN = 1e-8
-# Dual constraints must hold with this relative slack for the vertex to count as the unique
-# optimum (closer to a breakpoint, the finisher decides).
-_STRICT = 1e-9
-# Reciprocal condition number below which a basis counts as singular.
-_RCOND = 1e-12
-# A non-basic residual this small (relative to the data's scale) makes a vertex degenerate.
-_DEGENERATE = 1e-12
+# Tolerances (ALPHA_MAX_MARGIN, HOMOTOPY_*) are named and documented in _tolerances.py.
+_STRICT = HOMOTOPY_STRICT_DUAL_RTOL
+_RCOND = HOMOTOPY_BASIS_RCOND
+_DEGENERATE = HOMOTOPY_DEGENERATE_RTOL
 # Residuals and dual gradient are updated incrementally and recomputed this often.
 _REFRESH = 20
 # The working set of observations holds this many per column of A, and at least _WORKING_MIN.
@@ -181,8 +178,7 @@ def _null_fit(problem: QuantileProblem, solver: str, options) -> SolverResult:
 
 def _zero_residuals(y: np.ndarray, fitted: np.ndarray) -> np.ndarray:
     # The finisher's notion of a zero residual (see _face._zero_set).
-    scale = ZERO_TOL * (np.max(np.abs(y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
-    return np.abs(y - fitted) <= max(scale, 1e-300)
+    return is_zero_residual(y - fitted, residual_scale(y, fitted))
 
 
 def _column_products(X, d: np.ndarray) -> np.ndarray:
@@ -875,7 +871,7 @@ class _Homotopy:
         coef = coef + 0.0
         return SolverResult(
             coef=coef, intercept=float(intercept) + 0.0,
-            objective=problem.objective(coef, intercept), n_iter=n_iter, converged=True,
+            objective=problem.objective(coef, intercept), n_iter=n_iter,
             gap=0.0, message="optimal (homotopy dual certificate)", certified=True,
             unique=True, basis=vertex.Z.copy(),
         )
@@ -906,13 +902,8 @@ def _solve_warm(problem, solver, options, previous: SolverResult | None, reuse: 
             trial.message = "previous grid value still optimal (dual certificate)"
             return trial, cls.name
     warm = None if previous is None else (previous.coef, previous.intercept)
-    result, name = run_solver(solver, problem, options, warm_start=warm)
-    if cls.exact and result.converged and not result.certified:
-        warnings.warn(
-            f"solver={name!r} returned a point whose optimality could not be certified at "
-            f"alpha={problem.alpha:.6g} ({result.message}).", ConvergenceWarning, stacklevel=3,
-        )
-    return result, name
+    # run_solver warns (ConvergenceWarning) when the point is not certified or stopped early.
+    return run_solver(solver, problem, options, warm_start=warm)
 
 
 def _merge_duplicates(problem: QuantileProblem) -> QuantileProblem:

@@ -8,14 +8,18 @@ available by name to every estimator and to the conformance tests.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import warnings
 from functools import cache
 from typing import Any, ClassVar
 
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
 from .._face import finalize
-from .._problem import QuantileProblem, SolverResult
+from .._problem import QuantileProblem, SolverResult, Status
 
 __all__ = [
     "Solver",
@@ -24,6 +28,9 @@ __all__ = [
     "available_solvers",
     "registered_solvers",
     "resolve_solver",
+    "run_solver",
+    "check_status",
+    "null_result",
 ]
 
 _REGISTRY: dict[str, type[Solver]] = {}
@@ -50,6 +57,10 @@ class Solver:
         What to run when a required module is missing.
     default_options : dict
         Accepted ``solver_options`` keys with their defaults.
+
+    Backends never warn or raise about how a run ended: :meth:`solve` sets
+    :attr:`SolverResult.status <sklearn_lad._problem.SolverResult>` and :func:`run_solver`
+    (through :func:`check_status`) turns it into a ``ConvergenceWarning`` or an error.
     """
 
     name: ClassVar[str] = ""
@@ -182,21 +193,113 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def null_result(
+    problem: QuantileProblem, status: Status, message: str, n_iter: int = 0
+) -> SolverResult:
+    """The result at ``beta = 0`` for a backend that stopped without a point of its own.
+
+    Every ``beta`` is feasible for the quantile-regression LP, so ``beta = 0`` is an honest
+    "no progress" answer: with ``status=ITERATION_LIMIT`` it is returned with a warning like
+    any other early stop; with a failed status :func:`check_status` raises.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem, Status
+    >>> problem = QuantileProblem(X=np.eye(2), y=np.ones(2), tau=0.5)
+    >>> null_result(problem, Status.ITERATION_LIMIT, "stopped").objective
+    0.5
+    """
+    coef = np.zeros(problem.n_features)
+    return SolverResult(
+        coef=coef, intercept=0.0, objective=problem.objective(coef, 0.0), n_iter=n_iter,
+        status=status, message=message,
+    )
+
+
+def check_status(result: SolverResult, solver_name: str) -> None:
+    """Turn ``result.status`` into a ``ConvergenceWarning`` or an error: the one place that does.
+
+    Parameters
+    ----------
+    result : SolverResult
+        A backend's result, after the shared certificate for exact backends.
+    solver_name : str
+        The backend's registered name, for the message.
+
+    Raises
+    ------
+    RuntimeError
+        When the status says the run produced no usable point (``NUMERICAL_ERROR``,
+        ``INFEASIBLE``, ``UNBOUNDED``).
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the backend stopped at its iteration limit (``ITERATION_LIMIT``) or its answer
+        could not be certified optimal (``NOT_CERTIFIED``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import SolverResult, Status
+    >>> from sklearn_lad.solvers import check_status
+    >>> check_status(SolverResult(np.zeros(1), 0.0, 0.0, status=Status.OPTIMAL), "br")
+    """
+    status, detail = result.status, result.message
+    if status.failed:
+        raise RuntimeError(
+            f"solver={solver_name!r} failed ({status.value}: {detail}). The quantile-regression "
+            "LP always has a solution, so this is a numerical failure of the backend: try "
+            "another solver (e.g. solver='highs' or solver='br')."
+        )
+    if status is Status.ITERATION_LIMIT:
+        warnings.warn(
+            f"solver={solver_name!r} stopped at its iteration limit before converging "
+            f"({detail}); increase solver_options={{'max_iter': ...}}.",
+            ConvergenceWarning, stacklevel=4,
+        )
+    elif status is Status.NOT_CERTIFIED:
+        warnings.warn(
+            f"solver={solver_name!r} returned a point whose optimality could not be "
+            f"certified ({detail}). Try solver='highs' or tighter solver_options.",
+            ConvergenceWarning, stacklevel=4,
+        )
+
+
+def _status_after_certificate(result: SolverResult) -> Status:
+    # The certificate proves optimality whatever the backend reported (a backend stopped at
+    # its cap can already sit on the optimum); a backend that met its stopping rule without a
+    # certificate gets NOT_CERTIFIED, so that every exact backend warns the same way.
+    if result.certified and not result.status.failed:
+        return Status.OPTIMAL
+    if result.status is Status.OPTIMAL:
+        return Status.NOT_CERTIFIED
+    return result.status
+
+
 def run_solver(
     name: str,
     problem: QuantileProblem,
     options: dict[str, Any] | None = None,
     warm_start: tuple[Any, float] | None = None,
 ) -> tuple[SolverResult, str]:
-    """Resolve ``name``, run the backend and return ``(result, resolved_name)``."""
+    """Resolve ``name``, run the backend and return ``(result, resolved_name)``.
+
+    For exact backends the answer is certified and replaced by the canonical optimal point
+    (``_face.finalize``); then :func:`check_status` warns or raises according to the final
+    status.
+    """
     cls = resolve_solver(name, problem)
     solver = cls(**(options or {}))
     if not cls.supports_warm_start:
         warm_start = None
     result = solver.solve(problem, warm_start=warm_start)
-    if cls.exact:
+    if cls.exact and not result.status.failed:
         # The certificate's work is matrix-vector products and small factorisations, which one
         # BLAS thread does as fast, and without stalling when the cores are shared.
         with _blas_controller().limit(limits=1, user_api="blas"):
             result = finalize(problem, result)
+        result = dataclasses.replace(result, status=_status_after_certificate(result))
+    check_status(result, cls.name)
     return result, cls.name
