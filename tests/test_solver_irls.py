@@ -86,8 +86,9 @@ def test_floor_min_bounds_the_floor():
 )
 def test_invalid_options(options):
     X, y = make_regression_data(30, 2, seed=5)
-    with pytest.raises(ValueError, match="solver_options"):
+    with pytest.raises(ValueError, match="solver_options") as error:
         run_solver("irls", QuantileProblem(X=X, y=y, tau=0.5), options)
+    assert next(iter(options)) in str(error.value)  # the message names the option
 
 
 def test_warm_start_cuts_iterations_along_an_alpha_path():

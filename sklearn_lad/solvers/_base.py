@@ -12,10 +12,12 @@ import dataclasses
 import importlib.util
 import warnings
 from functools import cache
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from threadpoolctl import ThreadpoolController
 
 from .._face import finalize
@@ -34,6 +36,14 @@ __all__ = [
 ]
 
 _REGISTRY: dict[str, type[Solver]] = {}
+
+# Building blocks of the backends' ``option_constraints`` (scikit-learn's constraint language).
+NON_NEGATIVE_INT = Interval(Integral, 0, None, closed="left")
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
+POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
+UNIT_INTERVAL_REAL = Interval(Real, 0, 1, closed="right")  # (0, 1]
+__all__ += ["StrOptions"]
 
 
 class Solver:
@@ -57,6 +67,15 @@ class Solver:
         What to run when a required module is missing.
     default_options : dict
         Accepted ``solver_options`` keys with their defaults.
+    option_constraints : dict
+        For every key of ``default_options``, the list of accepted types and ranges in
+        scikit-learn's ``_parameter_constraints`` language (``Interval``, ``StrOptions``, a
+        type, ``None``, ...). :class:`Solver` validates ``solver_options`` against it, so a
+        wrong type or value raises ``InvalidParameterError`` (a ``ValueError`` and a
+        ``TypeError``) that names the option and what it accepts.
+    status_map : dict
+        Backends that wrap an external solver map its status codes to
+        :class:`~sklearn_lad._problem.Status` here (cvxpy style).
 
     Backends never warn or raise about how a run ended: :meth:`solve` sets
     :attr:`SolverResult.status <sklearn_lad._problem.SolverResult>` and :func:`run_solver`
@@ -71,6 +90,8 @@ class Solver:
     requires: ClassVar[tuple[str, ...]] = ()
     install_hint: ClassVar[str] = ""
     default_options: ClassVar[dict[str, Any]] = {}
+    option_constraints: ClassVar[dict[str, list]] = {}
+    status_map: ClassVar[dict[Any, Status]] = {}
 
     @classmethod
     def is_available(cls) -> bool:
@@ -84,6 +105,11 @@ class Solver:
                 f"solver {self.name!r} does not accept solver_options {unknown}; "
                 f"valid keys are {sorted(self.default_options)}."
             )
+        # Only the options the user set: the defaults are checked once, by the test suite.
+        validate_parameter_constraints(
+            {key: self.option_constraints[key] for key in options}, options,
+            caller_name=f"solver={self.name!r} (a key of solver_options)",
+        )
         self.options = {**self.default_options, **options}
 
     def solve(
@@ -97,6 +123,11 @@ def register_solver(cls: type[Solver]) -> type[Solver]:
     """Class decorator adding a backend to the registry under ``cls.name``."""
     if not cls.name:
         raise ValueError(f"{cls.__name__} needs a non-empty `name` to be registered.")
+    undeclared = sorted(set(cls.default_options) - set(cls.option_constraints))
+    if undeclared:
+        raise ValueError(
+            f"{cls.__name__} must declare option_constraints for its options {undeclared}."
+        )
     _REGISTRY[cls.name] = cls
     return cls
 

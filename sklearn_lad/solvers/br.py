@@ -68,7 +68,7 @@ from .._tolerances import (
     SIMPLEX_PIVOT_RTOL,
     SIMPLEX_ZERO_RESIDUAL_RTOL,
 )
-from ._base import Solver, register_solver
+from ._base import NON_NEGATIVE_INT, NON_NEGATIVE_REAL, Solver, register_solver
 
 # Refresh the basis inverse, beta and the residuals from scratch this often (rounding drift).
 _REFRESH_EVERY = 50
@@ -451,17 +451,14 @@ class BarrodaleRobertsSolver(Solver):
     supports_warm_start = False
     exact = True
     default_options = {"max_iter": None, "tol": SIMPLEX_DUAL_RTOL}
+    option_constraints = {"max_iter": [NON_NEGATIVE_INT, None], "tol": [NON_NEGATIVE_REAL]}
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
         aug = problem.augmented()
         m, q = aug.shape
         max_iter = self.options["max_iter"]
         max_iter = 10 * m + 1000 if max_iter is None else int(max_iter)
-        if max_iter < 0:
-            raise ValueError(f"solver_options max_iter must be >= 0, got {max_iter}.")
         tol = float(self.options["tol"])
-        if not tol >= 0:
-            raise ValueError(f"solver_options tol must be >= 0, got {tol}.")
         A, scale = _scaled_design(problem, aug)
 
         def to_full(run: _Simplex) -> np.ndarray:

@@ -40,6 +40,7 @@ class CvxpySolver(Solver):
     requires = ("cvxpy",)
     install_hint = 'pip install "sklearn-lad[cvxpy]"'
     default_options = {"solver": "CLARABEL", "solver_kwargs": None}
+    option_constraints = {"solver": [str], "solver_kwargs": [dict, None]}
     #: cvxpy's problem statuses mapped to the shared :class:`Status`. An inaccurate optimum
     #: counts as optimal here: the shared certificate decides whether it is.
     status_map = {

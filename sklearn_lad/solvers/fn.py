@@ -28,7 +28,14 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
-from ._base import Solver, register_solver
+from ._base import (
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    Solver,
+    StrOptions,
+    register_solver,
+)
 from ._fn_core import (
     RowDesign,
     independent_columns,
@@ -94,18 +101,15 @@ class FrischNewtonSolver(Solver):
         "preprocess_min_n": 20_000,
         "random_state": 0,
     }
+    option_constraints = {
+        "max_iter": [POSITIVE_INT],
+        "tol": [NON_NEGATIVE_REAL],
+        "preprocess": [StrOptions({"auto"}), "boolean"],
+        "preprocess_min_n": [NON_NEGATIVE_INT],
+        "random_state": [NON_NEGATIVE_INT, np.random.Generator, None],
+    }
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
-        opts = self.options
-        if opts["preprocess"] not in ("auto", True, False):
-            raise ValueError(
-                f"solver_options 'preprocess' must be 'auto', True or False, got "
-                f"{opts['preprocess']!r}."
-            )
-        if int(opts["max_iter"]) < 1:
-            raise ValueError(
-                f"solver_options 'max_iter' must be a positive integer, got {opts['max_iter']!r}."
-            )
         full = _design(problem)
         # The products here are thin (n x q) and memory-bound and the factorisations small
         # (q x q): a BLAS thread pool only adds synchronisation, which on a busy 2-core machine

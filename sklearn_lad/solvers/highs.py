@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from .._problem import QuantileProblem, SolverResult, Status
-from ._base import Solver, null_result, register_solver
+from ._base import NON_NEGATIVE_INT, Solver, StrOptions, null_result, register_solver
 
 
 @register_solver
@@ -39,6 +39,10 @@ class HighsSolver(Solver):
     supports_l1 = True
     exact = True
     default_options = {"method": "highs-ds", "max_iter": None}
+    option_constraints = {
+        "method": [StrOptions({"highs", "highs-ds", "highs-ipm"})],
+        "max_iter": [NON_NEGATIVE_INT, None],
+    }
     #: ``scipy.optimize.linprog``'s status codes mapped to the shared :class:`Status`.
     status_map = {
         0: Status.OPTIMAL,

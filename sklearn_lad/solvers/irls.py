@@ -83,7 +83,14 @@ from .._tolerances import (
     IRLS_RIDGE_RTOL,
     numerical_rank,
 )
-from ._base import Solver, register_solver
+from ._base import (
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_REAL,
+    POSITIVE_REAL,
+    UNIT_INTERVAL_REAL,
+    Solver,
+    register_solver,
+)
 
 # Rows per block when forming A' V A: blocks that fit in cache beat one big temporary.
 _BLOCK = 8192
@@ -417,28 +424,20 @@ class IrlsSolver(Solver):
         "floor_min": 1e-12,
         "max_exchange": None,
     }
-
-    def _checked_options(self) -> dict:
-        opts = dict(self.options)
-        if int(opts["max_iter"]) < 0:
-            raise ValueError(f"solver_options max_iter must be >= 0, got {opts['max_iter']!r}.")
-        if not opts["tol"] >= 0:
-            raise ValueError(f"solver_options tol must be >= 0, got {opts['tol']!r}.")
-        if not (opts["floor"] > 0 and opts["floor_min"] > 0):
-            raise ValueError("solver_options floor and floor_min must be > 0.")
-        if not 0 < opts["floor_shrink"] <= 1:
-            raise ValueError(
-                f"solver_options floor_shrink must be in (0, 1], got {opts['floor_shrink']!r}."
-            )
-        if opts["max_exchange"] is not None and int(opts["max_exchange"]) < 0:
-            raise ValueError("solver_options max_exchange must be None or >= 0.")
-        return opts
+    option_constraints = {
+        "max_iter": [NON_NEGATIVE_INT],
+        "tol": [NON_NEGATIVE_REAL],
+        "floor": [POSITIVE_REAL],
+        "floor_shrink": [UNIT_INTERVAL_REAL],
+        "floor_min": [POSITIVE_REAL],
+        "max_exchange": [NON_NEGATIVE_INT, None],
+    }
 
     def solve(
         self, problem: QuantileProblem, warm_start: tuple[np.ndarray, float] | None = None
     ) -> SolverResult:
         """Solve ``problem``, from ``warm_start = (coef, intercept)`` when given."""
-        opts = self._checked_options()
+        opts = dict(self.options)
         q = problem.n_features + problem.fit_intercept
         if q > _THREADED_Q or problem.n_samples * q < _SINGLE_THREAD_SIZE:
             return self._solve(problem, warm_start, opts)
