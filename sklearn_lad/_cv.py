@@ -26,10 +26,11 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _num_samples
 
-from ._estimators import _FITTED_DOC, _QuantileLinearModel, build_problem
+from ._estimators import _FITTED_DOC, _QuantileLinearModel
 from ._objective import rho
-from ._path import _alpha_grid, _alpha_max_problem, _check_grid_params, _path
+from ._path import _alpha_grid, _alpha_max_problem, _path
 from ._tolerances import CV_TIE_RTOL, TINY_SCALE
+from ._validation import build_problem, check_alpha_grid
 from .solvers import get_solver
 
 __all__ = ["QuantileLassoCV", "LADLassoCV"]
@@ -82,7 +83,8 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; a weight of ``k`` is the same as repeating the row ``k``
-            times. They weight both the fits and the held-out losses.
+            times. They weight both the fits and the held-out losses. Only their ratios
+            matter (see :meth:`QuantileRegressor.fit`).
 
         Returns
         -------
@@ -91,11 +93,12 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
         """
         n_rows = _num_samples(X)
         problem, kept = build_problem(
-            self, X, y, sample_weight, self._tau(), 0.0, self.penalty_factor
+            self, X, y, sample_weight, tau=self._tau(), penalty_factor=self.penalty_factor,
+            fit_intercept=self.fit_intercept,
         )
         if self.solver != "auto":
             get_solver(self.solver)  # unknown or uninstalled names fail before any work
-        alphas = _check_grid_params(self.alphas, self.n_alphas, self.eps)
+        alphas = check_alpha_grid(self.alphas, self.n_alphas, self.eps)
         if alphas is None:
             alphas = _alpha_grid(
                 _alpha_max_problem(problem, self.solver, self.solver_options), self.n_alphas,

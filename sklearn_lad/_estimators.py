@@ -18,63 +18,13 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._problem import QuantileProblem
+from ._validation import build_problem
 from .solvers import get_solver, run_solver
 
 __all__ = ["QuantileRegressor", "LADRegressor", "QuantileLasso", "LADLasso"]
-
-
-def check_penalty_factor(penalty_factor, n_features: int) -> np.ndarray | None:
-    """Validate ``penalty_factor`` against the number of features; ``None`` stays ``None``."""
-    if penalty_factor is None:
-        return None
-    factor = np.asarray(penalty_factor, dtype=float)
-    if factor.ndim != 1 or factor.shape[0] != n_features:
-        raise ValueError(
-            f"penalty_factor must have one entry per feature: expected shape ({n_features},), "
-            f"got {factor.shape}."
-        )
-    if not np.all(np.isfinite(factor)) or np.any(factor < 0):
-        raise ValueError("penalty_factor must be finite and non-negative.")
-    return factor
-
-
-def build_problem(estimator, X, y, sample_weight, tau: float, alpha: float, penalty_factor):
-    """Validate data and weights and build the problem; returns ``(problem, kept_rows)``.
-
-    Rows with zero weight are dropped here (they do not change the objective and must not
-    change the answer), so backends only ever see strictly positive weights.
-    """
-    X, y = validate_data(
-        estimator, X, y, accept_sparse=["csr", "csc"], dtype=np.float64, y_numeric=True,
-        multi_output=False,
-    )
-    kept = None
-    weights = None
-    if sample_weight is not None:
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if np.any(weights < 0):
-            raise ValueError(
-                f"sample_weight must be non-negative (smallest is {weights.min():g}); a weight "
-                "is a count of repetitions, so use 0 to drop a sample."
-            )
-        if not weights.sum() > 0:
-            raise ValueError(
-                "sample_weight sums to zero; give at least one sample a positive weight."
-            )
-        kept = np.flatnonzero(weights > 0)
-        if kept.size < X.shape[0]:
-            X, y, weights = X[kept], y[kept], weights[kept]
-        else:
-            kept = None
-    problem = QuantileProblem(
-        X=X, y=y, tau=float(tau), alpha=float(alpha), sample_weight=weights,
-        fit_intercept=bool(estimator.fit_intercept),
-        penalty_factor=check_penalty_factor(penalty_factor, X.shape[1]),
-    )
-    return problem, kept
 
 
 class _QuantileLinearModel(RegressorMixin, BaseEstimator):
@@ -109,7 +59,10 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; a weight of ``k`` is the same as repeating the row ``k``
-            times, a weight of 0 the same as removing it.
+            times, a weight of 0 the same as removing it. Only ratios of weights matter (the
+            objective divides by ``sum(w)``), so they are first rescaled, exactly, by the power
+            of two that brings the largest into [0.5, 1): weights like 1e308, whose sum
+            overflows, fit like any others.
 
         Returns
         -------
@@ -117,7 +70,8 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
             Fitted estimator.
         """
         problem, kept = build_problem(
-            self, X, y, sample_weight, self._tau(), self._alpha(), self._penalty_factor()
+            self, X, y, sample_weight, tau=self._tau(), alpha=self._alpha(),
+            penalty_factor=self._penalty_factor(), fit_intercept=self.fit_intercept,
         )
         return self._solve_and_store(problem, kept)
 

@@ -51,7 +51,6 @@ models via coordinate descent. Journal of Statistical Software 33(1) (the geomet
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -69,6 +68,8 @@ from ._tolerances import (
     is_zero_residual,
     residual_scale,
 )
+from ._validation import check_alpha_grid as _check_grid_params
+from ._validation import validated_problem as _validated_problem
 from .solvers import resolve_solver, run_solver
 
 __all__ = ["alpha_max", "quantile_path"]
@@ -85,26 +86,8 @@ _WORKING_MIN = 1000
 
 
 # ------------------------------------------------------------------------------------------
-# Validation
+# The alpha grid (arguments are validated in _validation.py)
 # ------------------------------------------------------------------------------------------
-
-
-def _check_tau(tau) -> float:
-    if isinstance(tau, bool) or not isinstance(tau, Real) or not 0.0 < float(tau) < 1.0:
-        raise ValueError(f"tau must be a number strictly between 0 and 1; got tau={tau!r}.")
-    return float(tau)
-
-
-def _validated_problem(X, y, tau, sample_weight, fit_intercept, penalty_factor):
-    # Validate exactly like the estimators do (same messages), through a throwaway estimator.
-    from ._estimators import QuantileLasso, build_problem
-
-    tau = _check_tau(tau)
-    problem, _ = build_problem(
-        QuantileLasso(fit_intercept=bool(fit_intercept)), X, y, sample_weight, tau, 0.0,
-        penalty_factor,
-    )
-    return problem
 
 
 def _alpha_grid(amax: float, n_alphas: int, eps: float) -> np.ndarray:
@@ -115,20 +98,6 @@ def _alpha_grid(amax: float, n_alphas: int, eps: float) -> np.ndarray:
     if n_alphas == 1:
         return np.array([amax])
     return np.geomspace(amax, amax * eps, num=n_alphas)
-
-
-def _check_grid_params(alphas, n_alphas, eps):
-    if alphas is None:
-        if isinstance(n_alphas, bool) or not isinstance(n_alphas, Integral) or n_alphas < 1:
-            raise ValueError(f"n_alphas must be a positive integer; got {n_alphas!r}.")
-        if isinstance(eps, bool) or not isinstance(eps, Real) or not 0.0 < eps <= 1.0:
-            raise ValueError(f"eps must be a number in (0, 1]; got eps={eps!r}.")
-        return None
-    alphas = np.asarray(alphas, dtype=float).ravel()
-    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-        raise ValueError("alphas must be a non-empty array of finite, non-negative numbers.")
-    # Decreasing, like scikit-learn's paths: warm starts go from sparse to dense fits.
-    return np.sort(alphas)[::-1]
 
 
 # ------------------------------------------------------------------------------------------
