@@ -92,7 +92,7 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
             Fitted estimator.
         """
         n_rows = _num_samples(X)
-        problem, kept = build_problem(
+        problem, zero_weight = build_problem(
             self, X, y, sample_weight, tau=self._tau(), penalty_factor=self.penalty_factor,
             fit_intercept=self.fit_intercept,
         )
@@ -106,9 +106,9 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
             )
         # The splitter sees the rows as given; rows dropped for a zero weight are mapped out.
         position = np.arange(n_rows)
-        if kept is not None:
+        if zero_weight is not None:
             position = np.full(n_rows, -1)
-            position[kept] = np.arange(kept.size)
+            position[zero_weight.kept] = np.arange(zero_weight.kept.size)
         cv = check_cv(self.cv, y, classifier=False)
         folds = []
         for train, test in cv.split(np.empty((n_rows, 0)), y):
@@ -138,7 +138,7 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
         self.pinball_path_ = pinball_path
         self.cv_index_ = index
 
-        return self._solve_and_store(replace(problem, alpha=self.alpha_), kept)
+        return self._solve_and_store(replace(problem, alpha=self.alpha_), zero_weight)
 
 
 _CV_DOC = """

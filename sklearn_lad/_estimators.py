@@ -9,6 +9,8 @@ References
 ----------
 Koenker, R. and Bassett, G. (1978). Regression quantiles. Econometrica 46(1), 33-50.
 Koenker, R. (2005). Quantile Regression. Cambridge University Press.
+Gutenbrunner, C. and Jureckova, J. (1992). Regression rank scores and regression quantiles.
+Annals of Statistics 20(1), 305-330.
 """
 
 from __future__ import annotations
@@ -20,11 +22,40 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._problem import QuantileProblem
-from ._validation import build_problem
+from ._problem import QuantileProblem, SolverResult
+from ._tolerances import is_zero_residual, residual_scale
+from ._validation import ZeroWeightRows, build_problem
 from .solvers import get_solver, run_solver
 
 __all__ = ["QuantileRegressor", "LADRegressor", "QuantileLasso", "LADLasso"]
+
+
+def _rank_scores(
+    problem: QuantileProblem, result: SolverResult, zero_weight: ZeroWeightRows | None
+) -> np.ndarray | None:
+    """The regression rank scores ``a_i = d_i / w_i`` of every training row, or ``None``.
+
+    ``d`` is the certified dual of the augmented LP (``_face.py``): ``d_i`` lies in
+    ``[-(1 - tau) w_i, tau w_i]``, so ``a_i`` lies in ``[tau - 1, tau]`` (clipped there against
+    the certificate's rounding slack); the penalty's pseudo-rows are left out. A row dropped for
+    its zero weight has an empty box; it gets the value its residual's sign implies, ``tau``
+    above the fit and ``tau - 1`` below, and 0 (the subgradient convention of
+    ``sklearn_lad.losses``; any value in the box is consistent) on the fit.
+    """
+    if not result.certified or result.dual is None:
+        return None
+    tau, n = problem.tau, problem.n_samples
+    scores = np.clip(np.asarray(result.dual[:n]) / problem.weights, tau - 1.0, tau)
+    if zero_weight is None:
+        return scores
+    full = np.empty(zero_weight.n_rows)
+    full[zero_weight.kept] = scores
+    fitted = np.asarray(zero_weight.X @ result.coef).ravel() + result.intercept
+    residual = zero_weight.y - fitted
+    sign_score = np.where(residual > 0, tau, tau - 1.0)
+    zero = is_zero_residual(residual, residual_scale(zero_weight.y, fitted))
+    full[zero_weight.dropped] = np.where(zero, 0.0, sign_score)
+    return full
 
 
 class _QuantileLinearModel(RegressorMixin, BaseEstimator):
@@ -69,13 +100,13 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        problem, kept = build_problem(
+        problem, zero_weight = build_problem(
             self, X, y, sample_weight, tau=self._tau(), alpha=self._alpha(),
             penalty_factor=self._penalty_factor(), fit_intercept=self.fit_intercept,
         )
-        return self._solve_and_store(problem, kept)
+        return self._solve_and_store(problem, zero_weight)
 
-    def _solve_and_store(self, problem: QuantileProblem, kept):
+    def _solve_and_store(self, problem: QuantileProblem, zero_weight: ZeroWeightRows | None):
         """Run the backend on ``problem`` and store the fitted attributes; returns ``self``."""
         # run_solver warns (ConvergenceWarning) when the backend stopped early or its point
         # could not be certified.
@@ -92,9 +123,10 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
         if result.basis is not None:
             basis = np.asarray(result.basis, dtype=np.intp)
             basis = basis[basis < problem.n_samples]  # drop penalty pseudo-observations
-            if kept is not None:
-                basis = kept[basis]
+            if zero_weight is not None:
+                basis = zero_weight.kept[basis]
         self.basis_ = basis
+        self.dual_ = _rank_scores(problem, result, zero_weight)
         return self
 
     def predict(self, X):
@@ -145,6 +177,16 @@ _FITTED_DOC = """
         whether rows were weighted or repeated. ``None`` when undecided.
     basis_ : ndarray of int or None
         Indices of the training samples the fit interpolates (zero residual).
+    dual_ : ndarray of shape (n_samples,) or None
+        The regression rank scores (Gutenbrunner & Jureckova 1992): the certified optimal dual
+        of the LP, divided by each row's weight, one value per training row, in
+        ``[tau - 1, tau]``. A row above the fit has ``tau``, a row below ``tau - 1``, a row on
+        the fit (in ``basis_``) a value in between. They are dual feasible:
+        ``X.T @ (sample_weight * dual_)`` is 0 on the unpenalised columns, at most
+        ``alpha * penalty_factor_j * sum(sample_weight)`` in absolute value on the penalised
+        ones, and ``sample_weight @ dual_ = 0`` with an intercept. Rows of weight 0 take the
+        value their residual's sign implies (0 on the fit). ``None`` when the fit is not
+        certified.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -26,6 +26,7 @@ ValueError: tau must lie strictly between 0 and 1; got tau=1.5. ...
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -42,6 +43,7 @@ __all__ = [
     "check_penalty_factor",
     "check_sample_weight",
     "check_X_y_numeric",
+    "ZeroWeightRows",
     "build_problem",
     "validated_problem",
 ]
@@ -290,16 +292,43 @@ def check_X_y_numeric(X, y, estimator=None):
     return X, np.asarray(y, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class ZeroWeightRows:
+    """The rows :func:`build_problem` removed because their weight is 0.
+
+    Attributes
+    ----------
+    kept : ndarray of int
+        Indices (in the caller's rows) of the rows the problem holds, in order.
+    dropped : ndarray of int
+        Indices of the removed rows.
+    X : {ndarray, sparse matrix}
+        The removed rows of ``X`` (validated, float64).
+    y : ndarray
+        Their targets.
+    """
+
+    kept: np.ndarray
+    dropped: np.ndarray
+    X: object
+    y: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows the caller passed."""
+        return self.kept.size + self.dropped.size
+
+
 def build_problem(
     estimator, X, y, sample_weight, *, tau: float, alpha: float = 0.0, penalty_factor=None,
     fit_intercept: bool = True,
-) -> tuple[QuantileProblem, np.ndarray | None]:
+) -> tuple[QuantileProblem, ZeroWeightRows | None]:
     """Validate data, weights and parameters and build the problem.
 
-    Returns ``(problem, kept_rows)``. Rows with zero weight are dropped here (they do not change
-    the objective and must not change the answer), so backends only ever see strictly
-    positive weights; ``kept_rows`` maps the problem's rows back to the caller's (``None`` when
-    none was dropped).
+    Returns ``(problem, zero_weight_rows)``. Rows with zero weight are dropped here (they do not
+    change the objective and must not change the answer), so backends only ever see strictly
+    positive weights; ``zero_weight_rows`` maps the problem's rows back to the caller's and
+    keeps the dropped rows (``None`` when none was dropped).
 
     Parameters
     ----------
@@ -313,26 +342,29 @@ def build_problem(
     Returns
     -------
     problem : QuantileProblem
-    kept_rows : ndarray of int or None
+    zero_weight_rows : ZeroWeightRows or None
 
     Examples
     --------
     >>> problem, kept = build_problem(None, [[0.0], [1.0], [2.0]], [0.0, 1.0, 5.0],
     ...                               [1.0, 0.0, 2.0], tau=0.5)
-    >>> problem.n_samples, kept.tolist()
-    (2, [0, 2])
+    >>> problem.n_samples, kept.kept.tolist(), kept.dropped.tolist()
+    (2, [0, 2], [1])
     """
     tau, alpha = check_tau(tau), check_alpha(alpha)
     X, y = check_X_y_numeric(X, y, estimator)
     weights, kept = check_sample_weight(sample_weight, X)
+    zero_weight_rows = None
     if kept is not None:
+        dropped = np.setdiff1d(np.arange(X.shape[0]), kept)
+        zero_weight_rows = ZeroWeightRows(kept=kept, dropped=dropped, X=X[dropped], y=y[dropped])
         X, y = X[kept], y[kept]
     problem = QuantileProblem(
         X=X, y=y, tau=tau, alpha=alpha, sample_weight=weights,
         fit_intercept=bool(fit_intercept),
         penalty_factor=check_penalty_factor(penalty_factor, X.shape[1]),
     )
-    return problem, kept
+    return problem, zero_weight_rows
 
 
 def validated_problem(

@@ -184,11 +184,14 @@ def test_huge_mixed_weights_equal_their_ratios():
 
 
 def test_build_problem_drops_zero_weight_rows_and_casts_to_float():
-    problem, kept = build_problem(
+    problem, zero_weight = build_problem(
         None, [[0], [1], [2]], [0, 1, 5], [1, 0, 2], tau=0.5, alpha=0.1,
         fit_intercept=False,
     )
-    assert_array_equal(kept, [0, 2])
+    assert_array_equal(zero_weight.kept, [0, 2])
+    assert_array_equal(zero_weight.dropped, [1])
+    assert_array_equal(zero_weight.X, [[1.0]]) and zero_weight.y.tolist() == [1.0]
+    assert zero_weight.n_rows == 3
     assert problem.X.dtype == problem.y.dtype == np.float64
     assert problem.n_samples == 2 and not problem.fit_intercept and problem.alpha == 0.1
 
