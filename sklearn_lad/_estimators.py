@@ -277,9 +277,10 @@ class QuantileLasso(_QuantileLinearModel):
 
     Minimises ``(1 / sum(w)) * sum_i w_i * rho_tau(y_i - b0 - x_i . b)
     + alpha * sum_j penalty_factor_j * |b_j|`` (the intercept is not penalised). The scaling is
-    scikit-learn's ``QuantileRegressor``'s, so ``alpha`` values carry over; R's
-    ``quantreg::rq(method="lasso")`` penalises the unscaled sum, so its ``lambda`` is
-    ``alpha * n_samples``.
+    scikit-learn's ``QuantileRegressor``'s, so ``alpha`` values carry over. R's
+    ``quantreg::rq(method="lasso", lambda=lambda)`` minimises the unscaled
+    ``sum_i rho_tau(r_i) + (lambda / 2) * sum_j |b_j|``, so it matches
+    ``alpha = lambda / (2 * n_samples)`` (with unit weights).
 
     Parameters
     ----------

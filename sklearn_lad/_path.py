@@ -7,7 +7,8 @@ The objective of ``sklearn_lad._objective``,
 is a linear programme whose feasible set does not depend on ``alpha`` (only the costs do), so the
 optimal vertex is a piecewise *constant* function of ``alpha`` with finitely many breakpoints
 (parametric linear programming, Gass & Saaty 1955; Li & Zhu 2008 follow the whole path of the
-L1-norm quantile regression vertex by vertex). :func:`quantile_path` walks down a grid of
+L1-norm quantile regression vertex by vertex), and the optimal value, the minimum over the
+vertices of functions linear in ``alpha``, is piecewise linear and concave. :func:`quantile_path` walks down a grid of
 ``alpha`` carrying one simplex basis along:
 
 * a vertex is a basis: observations ``Z`` interpolated by the fit and active columns ``E``

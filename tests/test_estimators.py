@@ -314,3 +314,20 @@ def test_dual_is_none_when_the_fit_is_not_certified():
     finally:
         del _base._REGISTRY["_test_stops_early"]
     assert not model.certified_ and model.dual_ is None
+
+
+def test_quantile_lasso_doc_gives_the_quantreg_conversion_the_r_fixtures_confirm():
+    """The docstring said lambda = alpha * n; R's fixtures (tools/make_r_reference.R) show
+    that QuantileLasso(alpha=lambda / (2 n)) is rq(method="lasso", lambda=lambda)."""
+    import json
+    from pathlib import Path
+
+    flat = " ".join(QuantileLasso.__doc__.split())
+    assert "alpha = lambda / (2 * n_samples)" in flat and "alpha * n_samples" not in flat
+    data = Path(__file__).parent / "data"
+    record = json.loads((data / "r_rq_lasso.json").read_text())[0]
+    table = np.loadtxt(data / f"{record['dataset']}.csv", delimiter=",", skiprows=1, ndmin=2)
+    X_r, y_r = table[:, :-1], table[:, -1]
+    alpha = record["lambda"] / (2 * len(y_r))
+    model = QuantileLasso(tau=record["tau"], alpha=alpha, solver="highs").fit(X_r, y_r)
+    assert model.objective_ == pytest.approx(record["objective_vertex"], rel=1e-9)
