@@ -8,8 +8,8 @@ is a linear programme whose feasible set does not depend on ``alpha`` (only the 
 optimal vertex is a piecewise *constant* function of ``alpha`` with finitely many breakpoints
 (parametric linear programming, Gass & Saaty 1955; Li & Zhu 2008 follow the whole path of the
 L1-norm quantile regression vertex by vertex), and the optimal value, the minimum over the
-vertices of functions linear in ``alpha``, is piecewise linear and concave. :func:`quantile_path` walks down a grid of
-``alpha`` carrying one simplex basis along:
+vertices of functions linear in ``alpha``, is piecewise linear and concave.
+:func:`quantile_path` walks down a grid of ``alpha`` carrying one simplex basis along:
 
 * a vertex is a basis: observations ``Z`` interpolated by the fit and active columns ``E``
   (the intercept and unpenalised features always among them), ``|Z| = |E|``. The dual values of
