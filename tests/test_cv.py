@@ -206,3 +206,13 @@ def test_cv_estimator_inside_pipeline_and_grid_over_tau():
     assert model.alphas_[0] == pytest.approx(
         alpha_max(StandardScaler().fit_transform(X), y, tau=model.tau), rel=1e-9
     )
+
+
+@pytest.mark.parametrize("cls", [QuantileLassoCV, LADLassoCV])
+def test_default_grid_and_folds(cls):
+    """The defaults (100 alphas, 5 folds), which the common checks replace by a small grid."""
+    X, y = _sparse_truth(n=60, p=3, seed=9)
+    model = cls().fit(X, y)
+    assert model.alphas_.shape == (100,) and model.pinball_path_.shape == (100, 5)
+    assert model.alphas_[-1] == pytest.approx(1e-3 * model.alphas_[0], rel=1e-12)
+    assert model.certified_ and model.alpha_ == model.alphas_[model.cv_index_]

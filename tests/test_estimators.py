@@ -26,31 +26,29 @@ ALL = [QuantileRegressor, LADRegressor, QuantileLasso, LADLasso]
 X, Y = make_regression_data(60, 3, seed=0)
 
 
+# How each bad input is made from good (X, y, w); each returns the new (X, y, w).
+_SPOIL = {
+    "nan_X": lambda X_, y_, w_: (_set(X_, (3, 1), np.nan), y_, w_),
+    "inf_X": lambda X_, y_, w_: (_set(X_, (0, 0), np.inf), y_, w_),
+    "nan_y": lambda X_, y_, w_: (X_, _set(y_, 5, np.nan), w_),
+    "inf_y": lambda X_, y_, w_: (X_, _set(y_, 5, -np.inf), w_),
+    "nan_w": lambda X_, y_, w_: (X_, y_, _set(w_, 2, np.nan)),
+    "negative_w": lambda X_, y_, w_: (X_, y_, _set(w_, 2, -1.0)),
+    "zero_w": lambda X_, y_, w_: (X_, y_, 0.0 * w_),
+    "short_y": lambda X_, y_, w_: (X_, y_[:-1], w_),
+    "short_w": lambda X_, y_, w_: (X_, y_, w_[:-1]),
+    "empty": lambda X_, y_, w_: (X_[:0], y_[:0], w_[:0]),
+    "y_2d": lambda X_, y_, w_: (X_, np.column_stack([y_, y_]), w_),
+}
+
+
+def _set(array, index, value):
+    array[index] = value
+    return array
+
+
 def _bad(kind):
-    X_, y_, w_ = X.copy(), Y.copy(), np.ones(len(Y))
-    if kind == "nan_X":
-        X_[3, 1] = np.nan
-    elif kind == "inf_X":
-        X_[0, 0] = np.inf
-    elif kind == "nan_y":
-        y_[5] = np.nan
-    elif kind == "inf_y":
-        y_[5] = -np.inf
-    elif kind == "nan_w":
-        w_[2] = np.nan
-    elif kind == "negative_w":
-        w_[2] = -1.0
-    elif kind == "zero_w":
-        w_[:] = 0.0
-    elif kind == "short_y":
-        y_ = y_[:-1]
-    elif kind == "short_w":
-        w_ = w_[:-1]
-    elif kind == "empty":
-        X_, y_, w_ = X_[:0], y_[:0], w_[:0]
-    elif kind == "y_2d":
-        y_ = np.column_stack([y_, y_])
-    return X_, y_, w_
+    return _SPOIL[kind](X.copy(), Y.copy(), np.ones(len(Y)))
 
 
 BAD = {
