@@ -88,7 +88,8 @@ def test_vertex_basis_and_dual(tau):
     X, y = make_regression_data(400, 4, seed=11)
     problem = QuantileProblem(X=X, y=y, tau=tau)
     result = raw_solve(problem)
-    assert result.converged and result.message == "optimal"
+    # Optimal by the basis's own dual (not by the fallback certificate at a degenerate vertex).
+    assert result.status is Status.OPTIMAL and result.dual is not None
     assert_vertex(problem, result)
     assert_matches_oracle(problem)
 
