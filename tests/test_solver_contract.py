@@ -131,12 +131,14 @@ class _Reports(_base.Solver):
     """Returns a fixed point with the status it is given; never warns itself."""
 
     name = "_test_reports"
-    default_options = {"status": Status.OPTIMAL, "optimal": False}
-    option_constraints = {"status": [Status], "optimal": ["boolean"]}
+    default_options = {"status": Status.OPTIMAL, "optimal": False, "nan": False}
+    option_constraints = {"status": [Status], "optimal": ["boolean"], "nan": ["boolean"]}
 
     def solve(self, problem, warm_start=None):
         reference = get_solver("highs")().solve(problem)
         coef = reference.coef if self.options["optimal"] else np.zeros(problem.n_features)
+        if self.options["nan"]:
+            coef = np.full(problem.n_features, np.nan)
         intercept = reference.intercept if self.options["optimal"] else 0.0
         return SolverResult(coef=coef, intercept=intercept,
                             objective=problem.objective(coef, intercept),
@@ -176,3 +178,12 @@ def test_run_solver_raises_on_a_failed_status_without_certifying(reports):
     problem = QuantileProblem(X=X, y=y, tau=0.3)
     with pytest.raises(RuntimeError, match="numerical_error.*another solver"):
         run_solver(reports, problem, {"status": Status.NUMERICAL_ERROR})
+
+
+def test_non_finite_coefficients_are_a_numerical_error_not_a_result(reports):
+    X, y = make_regression_data(40, 2, seed=3)
+    problem = QuantileProblem(X=X, y=y, tau=0.3)
+    with pytest.raises(RuntimeError, match="numerical_error.*non-finite coefficients"):
+        run_solver(reports, problem, {"nan": True})
+    with pytest.raises(RuntimeError, match="non-finite"):
+        QuantileRegressor(solver=reports).set_params(solver_options={"nan": True}).fit(X, y)

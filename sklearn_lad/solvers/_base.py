@@ -298,6 +298,10 @@ def check_status(result: SolverResult, solver_name: str) -> None:
         )
 
 
+def _is_finite(result: SolverResult) -> bool:
+    return bool(np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept))
+
+
 def _status_after_certificate(result: SolverResult) -> Status:
     # The certificate proves optimality whatever the backend reported (a backend stopped at
     # its cap can already sit on the optimum); a backend that met its stopping rule without a
@@ -326,6 +330,12 @@ def run_solver(
     if not cls.supports_warm_start:
         warm_start = None
     result = solver.solve(problem, warm_start=warm_start)
+    if not result.status.failed and not _is_finite(result):
+        # Never hand NaN or infinite coefficients to the user: that is a numerical failure.
+        result = dataclasses.replace(
+            result, status=Status.NUMERICAL_ERROR,
+            message=f"{result.message}; non-finite coefficients".strip("; "),
+        )
     if cls.exact and not result.status.failed:
         # The certificate's work is matrix-vector products and small factorisations, which one
         # BLAS thread does as fast, and without stalling when the cores are shared.
