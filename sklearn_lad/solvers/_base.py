@@ -323,7 +323,32 @@ def run_solver(
 
     For exact backends the answer is certified and replaced by the canonical optimal point
     (``_face.finalize``); then :func:`check_status` warns or raises according to the final
-    status.
+    status. This is the one place a status becomes a warning or an error.
+
+    Parameters
+    ----------
+    name : str
+        ``"auto"`` or a registered backend.
+    problem : QuantileProblem
+    options : dict or None
+        ``solver_options``, validated against the backend's ``option_constraints``.
+    warm_start : (coef, intercept) or None
+        Passed on to backends that support it.
+
+    Returns
+    -------
+    result : SolverResult
+    resolved_name : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> problem = QuantileProblem(X=np.array([[0.0], [1.0], [2.0]]), y=np.array([0.0, 1.0, 3.0]),
+    ...                           tau=0.5)
+    >>> result, name = run_solver("highs", problem)
+    >>> result.status.value, result.certified
+    ('optimal', True)
     """
     cls = resolve_solver(name, problem)
     solver = cls(**(options or {}))
