@@ -36,6 +36,7 @@ __all__ = [
     "DUAL_AT_BOUND_RTOL",
     "NULL_SPACE_RCOND",
     "POLISH_INTERPOLATION_RTOL",
+    "INTERIOR_DUAL_MARGIN",
     "ALPHA_MAX_MARGIN",
     "HOMOTOPY_STRICT_DUAL_RTOL",
     "HOMOTOPY_BASIS_RCOND",
@@ -91,6 +92,11 @@ NULL_SPACE_RCOND = 1e-10
 #: A polished point is kept only when it interpolates its rows to
 #: ``POLISH_INTERPOLATION_RTOL * (1 + max|y_Z|)``; otherwise the rows were inconsistent.
 POLISH_INTERPOLATION_RTOL = 1e-8
+
+#: An interior-point dual value farther than ``INTERIOR_DUAL_MARGIN * w_i`` from both bounds of
+#: its box marks a row the optimum must interpolate (``solvers/cvxpy_lp.py`` passes those rows
+#: to the certificate as the basis). Interior-point duals are accurate to about 1e-8.
+INTERIOR_DUAL_MARGIN = 1e-6
 
 # -- the regularisation path (``_path.py``) -----------------------------------------------------
 

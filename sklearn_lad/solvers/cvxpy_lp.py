@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._problem import QuantileProblem, SolverResult, Status
+from .._tolerances import INTERIOR_DUAL_MARGIN
 from ._base import Solver, null_result, register_solver
 
 
@@ -90,7 +91,8 @@ class CvxpySolver(Solver):
             # cvxpy's multiplier of "A beta + u - v == y" is -d / sum(w) for the LP dual d.
             dual = -np.asarray(balance.dual_value).ravel() * aug.weight_sum
             lower, upper = aug.dual_bounds()
-            inside = (dual > lower + 1e-6 * aug.weights) & (dual < upper - 1e-6 * aug.weights)
+            margin = INTERIOR_DUAL_MARGIN * aug.weights
+            inside = (dual > lower + margin) & (dual < upper - margin)
             basis = np.flatnonzero(inside)
         coef, intercept = problem.split(np.asarray(beta.value))
         return SolverResult(
