@@ -187,3 +187,18 @@ def test_non_finite_coefficients_are_a_numerical_error_not_a_result(reports):
         run_solver(reports, problem, {"nan": True})
     with pytest.raises(RuntimeError, match="non-finite"):
         QuantileRegressor(solver=reports).set_params(solver_options={"nan": True}).fit(X, y)
+
+
+def test_one_place_warns():
+    """Only ``solvers/_base.py`` (check_status) raises ConvergenceWarning; nothing branches on
+    a result's message text."""
+    from pathlib import Path
+
+    import sklearn_lad
+
+    root = Path(sklearn_lad.__file__).parent
+    for path in root.rglob("*.py"):
+        source = path.read_text()
+        if path.name != "_base.py":
+            assert "warnings.warn(" not in source or "ConvergenceWarning" not in source, path
+        assert "message ==" not in source and ".message.startswith" not in source, path
