@@ -28,12 +28,13 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
 
-__all__ = ["RowDesign"]
+__all__ = ["RowDesign", "single_threaded_blas"]
 
 # Elements per row block of a pass over X that needs a (rows x q) temporary: the temporaries
 # stay in cache and memory use does not grow with n.
@@ -41,6 +42,28 @@ _BLOCK_ELEMENTS = 1 << 16
 # From this many columns the dense Gram matrix uses the symmetric rank-k update (half the
 # flops); narrower designs do better with one general product that also yields the intercept.
 _SYRK_COLUMNS = 32
+
+
+@cache
+def _blas_controller() -> ThreadpoolController:
+    # Built once: scanning the loaded libraries costs milliseconds, the limit itself does not.
+    return ThreadpoolController()
+
+
+def single_threaded_blas():
+    """A context manager in which BLAS runs on one thread.
+
+    The products of a tall, narrow design are memory-bound: a second BLAS thread does not
+    speed them up, while threads spinning on a shared machine slowed whole fits several-fold
+    in our measurements (and small factorisations up to 100x).
+
+    Examples
+    --------
+    >>> from sklearn_lad._design import single_threaded_blas
+    >>> with single_threaded_blas():
+    ...     pass
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def _as_layout(X, order):
@@ -333,14 +356,22 @@ class RowDesign:
         Xt = self.X.T  # (p, n), C-contiguous: each block is p contiguous runs
         size = max(self.block_rows, 4096)
         buffer = np.empty((Xt.shape[0], min(size, n)))
+        wide = q > _SYRK_COLUMNS and d.min(initial=0.0) >= 0
+        weight = np.sqrt(d) if wide else d
         for start in range(0, n, size):
             stop = min(start + size, n)
             block = Xt[:, start:stop]
             scaled = buffer[:, : stop - start]
-            np.multiply(block, d[start:stop], out=scaled)
-            G[off:, off:] += scaled @ block.T
-            if off:
-                G[1:, 0] += scaled.sum(axis=1)
+            np.multiply(block, weight[start:stop], out=scaled)
+            if wide:
+                # ``B @ B.T`` of one buffer is a symmetric rank-k update: half the flops.
+                G[off:, off:] += scaled @ scaled.T
+                if off:
+                    G[1:, 0] += scaled @ weight[start:stop]
+            else:
+                G[off:, off:] += scaled @ block.T
+                if off:
+                    G[1:, 0] += scaled.sum(axis=1)
         if off:
             G[0, 1:] = G[1:, 0]
             G[0, 0] = d.sum()
@@ -355,8 +386,8 @@ class RowDesign:
             self.offset and np.any(columns == 0)
         )
 
-    def matvec(self, beta: np.ndarray, columns=None) -> np.ndarray:
-        """``A @ beta``.
+    def fitted(self, beta: np.ndarray, columns=None) -> np.ndarray:
+        """``A[:n_samples] @ beta``: the fitted values of the observations.
 
         Parameters
         ----------
@@ -367,14 +398,30 @@ class RowDesign:
 
         Returns
         -------
+        ndarray of shape (n_samples,)
+        """
+        features, intercept = self._split_columns(columns)
+        out = self._x_matvec(beta[self.offset:], features)
+        if intercept:
+            out += beta[0]
+        return out
+
+    def matvec(self, beta: np.ndarray, columns=None) -> np.ndarray:
+        """``A @ beta``.
+
+        Parameters
+        ----------
+        beta : ndarray of shape (n_columns,)
+        columns : ndarray of int, optional
+            As in :meth:`fitted`.
+
+        Returns
+        -------
         ndarray of shape (n_rows,)
         """
-        off, n = self.offset, self.n_samples
-        features, intercept = self._split_columns(columns)
+        n = self.n_samples
         out = np.empty(self.n_rows)
-        out[:n] = self._x_matvec(beta[off:], features)
-        if intercept:
-            out[:n] += beta[0]
+        out[:n] = self.fitted(beta, columns)
         if self.E.shape[0]:
             if columns is not None:
                 kept = np.zeros_like(beta)
@@ -389,7 +436,8 @@ class RowDesign:
         Parameters
         ----------
         v : ndarray of shape (n_rows,) or (n_rows, c)
-            One value per row of ``A`` (per row in ``rows`` when given).
+            One value per row of ``A`` (per row in ``rows`` when given); with only
+            ``n_samples`` values, the observation rows alone.
         columns : ndarray of int, optional
             Only these entries of the product are computed (in this order).
         rows : ndarray of int, optional
@@ -408,7 +456,7 @@ class RowDesign:
         out[off:] = self._x_rmatvec(head)
         if off:
             out[0] = head.sum(axis=0)
-        if self.E.shape[0]:
+        if v.shape[0] > n:
             out += self.E.T @ v[n:]
         return out if columns is None else out[np.asarray(columns, dtype=np.intp)]
 
