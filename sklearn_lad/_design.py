@@ -12,7 +12,7 @@ target 0 and weight ``alpha * penalty_factor_j * sum(w)`` (together they add
 with their own targets and weights (the "globbed" observations of Portnoy & Koenker's 1997
 preprocessing). :class:`RowDesign` holds that design without ever forming it: ``X`` is kept as
 given (dense in C or F order, or sparse), the intercept column is implied and the pseudo and
-extra rows are a small sparse block. Every backend, the optimality certificate and the
+extra rows are a small structured block. Every backend, the optimality certificate and the
 regularisation path compute ``A beta``, ``A' v``, ``A' diag(d) A`` and rows of ``A`` through it.
 
 References
@@ -77,6 +77,60 @@ def _as_layout(X, order):
     if X.flags.c_contiguous or X.flags.f_contiguous:
         return X
     return np.ascontiguousarray(X)
+
+
+class _TailRows:
+    """The rows after the observations: penalty pseudo-pairs ``+-e_j``, then dense extra rows.
+
+    Kept structured (a column index per pair, ``-1`` for a zero pair) rather than as a sparse
+    matrix: building scipy matrices costs more than every product here on small problems.
+    """
+
+    def __init__(self, pseudo_columns: np.ndarray, extra: np.ndarray, q: int) -> None:
+        self.cols = pseudo_columns
+        self.live = np.flatnonzero(pseudo_columns >= 0)
+        self.k = pseudo_columns.size
+        self.extra = extra
+        self.q = q
+        self.size = 2 * self.k + extra.shape[0]
+
+    def matvec(self, beta: np.ndarray) -> np.ndarray:
+        pen = np.zeros(self.k)
+        pen[self.live] = beta[self.cols[self.live]]
+        return np.concatenate([pen, -pen, self.extra @ beta])
+
+    def rmatvec(self, v: np.ndarray) -> np.ndarray:
+        k, live = self.k, self.live
+        out = self.extra.T @ v[2 * k :]
+        # Each column has at most one pair, so the indexed update has no repeated index.
+        out[self.cols[live]] += v[live] - v[k + live]
+        return out
+
+    def gram(self, d: np.ndarray) -> np.ndarray:
+        k, live = self.k, self.live
+        extra = self.extra
+        G = extra.T @ (extra * d[2 * k :, None])
+        cols = self.cols[live]
+        G[cols, cols] += d[live] + d[k + live]
+        return G
+
+    def rows(self, index: np.ndarray) -> np.ndarray:
+        k = self.k
+        out = np.zeros((index.size, self.q))
+        pseudo = np.flatnonzero(index < 2 * k)
+        if pseudo.size:
+            pair = index[pseudo] % k
+            col = self.cols[pair]
+            live = col >= 0
+            out[pseudo[live], col[live]] = np.where(index[pseudo[live]] < k, 1.0, -1.0)
+        rest = np.flatnonzero(index >= 2 * k)
+        out[rest] = self.extra[index[rest] - 2 * k]
+        return out
+
+    def column_max_abs(self) -> np.ndarray:
+        out = np.abs(self.extra).max(axis=0, initial=0.0)
+        out[self.cols[self.live]] = np.maximum(out[self.cols[self.live]], 1.0)
+        return out
 
 
 class RowDesign:
@@ -176,19 +230,11 @@ class RowDesign:
         ).ravel()
         k = self.penalized.size
         pen_w = np.zeros(k) if penalty_weights is None else np.asarray(penalty_weights, float)
-        if extra_rows is None:
-            extra_rows = sp.csr_array((0, q))
-        g = extra_rows.shape[0]
-        # Pseudo-rows and extra rows form one small sparse block E (a pseudo-row has one entry).
-        live = self.penalized >= 0
-        cols = self.offset + self.penalized[live]
-        pseudo = sp.csr_array(
-            (np.concatenate([np.ones(cols.size), -np.ones(cols.size)]),
-             (np.concatenate([np.flatnonzero(live), k + np.flatnonzero(live)]),
-              np.concatenate([cols, cols]))),
-            shape=(2 * k, q),
-        )
-        self.E = sp.csr_array(sp.vstack([pseudo, sp.csr_array(extra_rows)], format="csr"))
+        extra = np.zeros((0, q)) if extra_rows is None else extra_rows
+        extra = extra.toarray() if sp.issparse(extra) else np.asarray(extra, dtype=float)
+        g = extra.shape[0]
+        pseudo_columns = np.where(self.penalized >= 0, self.offset + self.penalized, -1)
+        self._tail = _TailRows(pseudo_columns, extra.reshape(g, q), q)
         self.y = np.concatenate([
             np.asarray(y, dtype=float).ravel(), np.zeros(2 * k),
             np.zeros(g) if extra_y is None else np.asarray(extra_y, dtype=float).ravel(),
@@ -223,12 +269,12 @@ class RowDesign:
     @property
     def n_extra(self) -> int:
         """Number of extra (e.g. globbed) rows after the pseudo-rows."""
-        return self.E.shape[0] - self.n_pseudo
+        return self._tail.extra.shape[0]
 
     @property
     def n_rows(self) -> int:
         """Number of rows of ``A``."""
-        return self.n_samples + self.E.shape[0]
+        return self.n_samples + self._tail.size
 
     @property
     def n_columns(self) -> int:
@@ -422,12 +468,12 @@ class RowDesign:
         n = self.n_samples
         out = np.empty(self.n_rows)
         out[:n] = self.fitted(beta, columns)
-        if self.E.shape[0]:
+        if self._tail.size:
             if columns is not None:
                 kept = np.zeros_like(beta)
                 kept[columns] = beta[columns]
                 beta = kept
-            out[n:] = self.E @ beta
+            out[n:] = self._tail.matvec(beta)
         return out
 
     def rmatvec(self, v: np.ndarray, columns=None, rows=None) -> np.ndarray:
@@ -457,7 +503,7 @@ class RowDesign:
         if off:
             out[0] = head.sum(axis=0)
         if v.shape[0] > n:
-            out += self.E.T @ v[n:]
+            out += self._tail.rmatvec(v[n:])
         return out if columns is None else out[np.asarray(columns, dtype=np.intp)]
 
     def _rmatvec_rows(self, rows: np.ndarray, v: np.ndarray, columns) -> np.ndarray:
@@ -470,7 +516,7 @@ class RowDesign:
             if off:
                 out[0] = v[obs].sum(axis=0)
         if not obs.all():
-            out += self.E[rows[~obs] - n].T @ v[~obs]
+            out += self.rows(rows[~obs]).T @ v[~obs]
         return out if columns is None else out[np.asarray(columns, dtype=np.intp)]
 
     def gram(self, d: np.ndarray) -> np.ndarray:
@@ -490,8 +536,8 @@ class RowDesign:
         """
         n = self.n_samples
         G = self._x_gram(np.asarray(d[:n], dtype=float))
-        if d.shape[0] > n and self.E.shape[0]:
-            G += (self.E.T @ (sp.diags_array(d[n:]) @ self.E)).toarray()
+        if d.shape[0] > n and self._tail.size:
+            G += self._tail.gram(np.asarray(d[n:], dtype=float))
         return G
 
     def rows(self, index) -> np.ndarray:
@@ -515,7 +561,7 @@ class RowDesign:
             if off:
                 out[obs, 0] = 1.0
         if not obs.all():
-            out[~obs] = self.E[index[~obs] - n].toarray()
+            out[~obs] = self._tail.rows(index[~obs] - n)
         return out
 
     def column_max_abs(self) -> np.ndarray:
@@ -529,8 +575,8 @@ class RowDesign:
                 out[off:] = np.abs(self.X).max(axis=0)
             if off:
                 out[0] = 1.0
-        if self.E.nnz:
-            out = np.maximum(out, abs(self.E).max(axis=0).toarray().ravel())
+        if self._tail.size:
+            out = np.maximum(out, self._tail.column_max_abs())
         return out
 
     def toarray(self) -> np.ndarray:
@@ -543,7 +589,8 @@ class RowDesign:
         top = sp.csr_array(self.X)
         if off:
             top = sp.hstack([sp.csr_array(np.ones((n, 1))), top], format="csr")
-        return sp.csr_array(sp.vstack([top, self.E], format="csr"))
+        tail = sp.csr_array(self._tail.rows(np.arange(self._tail.size)))
+        return sp.csr_array(sp.vstack([top, tail], format="csr"))
 
     # -- restricted designs ----------------------------------------------------------------------
     def take_columns(self, columns) -> RowDesign:
@@ -574,7 +621,7 @@ class RowDesign:
             X, self.y[:n], tau=self.tau, weights=self.weights[:n],
             fit_intercept=bool(off and keep[0]), penalized=penalized,
             penalty_weights=self.weights[n : n + k], weight_sum=self.weight_sum,
-            extra_rows=self.E[2 * k :][:, np.flatnonzero(keep)], extra_y=self.y[n + 2 * k :],
+            extra_rows=self._tail.extra[:, keep], extra_y=self.y[n + 2 * k :],
             extra_weights=self.weights[n + 2 * k :],
         )
 
@@ -601,9 +648,9 @@ class RowDesign:
         index = np.asarray(index, dtype=np.intp)
         n, k = self.n_samples, self.penalized.size
         tail = slice(n + 2 * k, None)
-        rows, ys, ws = self.E[2 * k :], self.y[tail], self.weights[tail]
+        rows, ys, ws = self._tail.extra, self.y[tail], self.weights[tail]
         if extra_rows is not None and len(extra_rows):
-            rows = sp.vstack([rows, sp.csr_array(np.asarray(extra_rows, dtype=float))])
+            rows = np.vstack([rows, np.asarray(extra_rows, dtype=float)])
             ys = np.concatenate([ys, np.asarray(extra_y, dtype=float)])
             ws = np.concatenate([ws, np.asarray(extra_weights, dtype=float)])
         return RowDesign(
