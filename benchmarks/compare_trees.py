@@ -5,6 +5,12 @@ Usage::
     git worktree add /tmp/base main
     python benchmarks/compare_trees.py /tmp/base . --rounds 5
     python benchmarks/compare_trees.py /tmp/base . --n 100000 --p 10 --solvers irls fn
+    python benchmarks/compare_trees.py /tmp/base . --n 10000 --p 100 --solvers path path-fn
+
+``path`` is ``quantile_path`` with the homotopy (``solver="auto"``) and ``path-<solver>`` the
+warm-started path of that backend, 50 alphas on ``bench_path.py``'s data (10 non-zero
+coefficients); the other names are single fits of ``QuantileRegressor`` (``QuantileLasso``
+when ``--alpha`` > 0) on ``bench_solvers.py``'s data.
 
 Each round runs one worker process per tree (``PYTHONPATH`` set to the tree), alternating
 which tree goes first; a worker fits every case ``--repeat`` times and reports its best time.
@@ -42,14 +48,29 @@ def _worker(cases, repeat: int) -> dict:
 
     import numpy as np
 
-    from sklearn_lad import QuantileLasso, QuantileRegressor
+    from sklearn_lad import QuantileLasso, QuantileRegressor, quantile_path
 
     out = {}
     for case in cases:
         rng = np.random.default_rng(0)
         X = rng.standard_normal((case["n"], case["p"]))
-        y = X @ np.ones(case["p"]) + rng.standard_t(3, size=case["n"])
-        if case["alpha"] > 0:
+        path = case["solver"].startswith("path")
+        if path:
+            coef = np.zeros(case["p"])
+            coef[:10] = rng.standard_normal(min(10, case["p"]))
+        else:
+            coef = np.ones(case["p"])
+        y = X @ coef + rng.standard_t(3, size=case["n"])
+        if path:
+            solver = "auto" if case["solver"] == "path" else case["solver"][5:]
+            method = "homotopy" if solver == "auto" else "warm_start"
+
+            class _Path:
+                def fit(self, X, y, solver=solver, method=method, tau=case["tau"]):
+                    quantile_path(X, y, tau=tau, n_alphas=50, solver=solver, method=method)
+
+            model = _Path()
+        elif case["alpha"] > 0:
             model = QuantileLasso(tau=case["tau"], alpha=case["alpha"], solver=case["solver"])
         else:
             model = QuantileRegressor(tau=case["tau"], solver=case["solver"])

@@ -63,6 +63,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .._design import RowDesign
 from .._face import certify
 from .._problem import QuantileProblem, SolverResult
 from ._base import Solver, register_solver
@@ -79,24 +80,17 @@ _ZERO_TOL = 1e-12
 _REFRESH_EVERY = 50
 
 
-def _scaled_design(problem: QuantileProblem, aug) -> tuple[np.ndarray, np.ndarray]:
-    """The augmented design with every column scaled to unit max-abs, and the scales.
+def _scaled_design(aug: RowDesign) -> tuple[np.ndarray, np.ndarray]:
+    """The augmented design as a dense array with every column scaled to unit max-abs, and the
+    scales.
 
     Equilibrated columns give the pivots and the rank test one scale; the coefficients are
-    scaled back at the end.
+    scaled back at the end. The simplex reads single rows and whole columns at every pivot, so
+    it works on its own dense copy (``n x q``, the size of ``X``).
     """
-    m, q = aug.shape
-    n, off, pen = aug.n_samples, aug.offset, aug.penalized
-    A = np.zeros((m, q))
-    if off:
-        A[:n, 0] = 1.0
-    A[:n, off:] = problem.X
-    k = pen.size
-    if k:
-        A[n + np.arange(k), off + pen] = 1.0
-        A[n + k + np.arange(k), off + pen] = -1.0
-    scale = np.max(np.abs(A), axis=0)
+    scale = aug.column_max_abs()
     scale[scale == 0] = 1.0
+    A = aug.toarray()
     A /= scale
     return A, scale
 
@@ -465,7 +459,7 @@ class BarrodaleRobertsSolver(Solver):
         tol = float(self.options["tol"])
         if not tol >= 0:
             raise ValueError(f"solver_options tol must be >= 0, got {tol}.")
-        A, scale = _scaled_design(problem, aug)
+        A, scale = _scaled_design(aug)
 
         def to_full(run: _Simplex) -> np.ndarray:
             beta = np.zeros(q)
