@@ -9,11 +9,9 @@ available by name to every estimator and to the conformance tests.
 from __future__ import annotations
 
 import importlib.util
-from functools import cache
 from typing import Any, ClassVar
 
-from threadpoolctl import ThreadpoolController
-
+from .._design import single_threaded_blas
 from .._face import finalize
 from .._problem import QuantileProblem, SolverResult
 
@@ -176,12 +174,6 @@ def resolve_solver(name: str, problem: QuantileProblem) -> type[Solver]:
     return cls
 
 
-@cache
-def _blas_controller() -> ThreadpoolController:
-    # Scanning the loaded libraries costs milliseconds; do it once per process.
-    return ThreadpoolController()
-
-
 def run_solver(
     name: str,
     problem: QuantileProblem,
@@ -197,6 +189,6 @@ def run_solver(
     if cls.exact:
         # The certificate's work is matrix-vector products and small factorisations, which one
         # BLAS thread does as fast, and without stalling when the cores are shared.
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             result = finalize(problem, result)
     return result, cls.name
