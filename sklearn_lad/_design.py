@@ -665,11 +665,24 @@ class RowDesign:
         """``y - A @ beta`` over every row."""
         return self.y - self.matvec(beta)
 
-    def loss(self, beta: np.ndarray) -> float:
-        """``sum_i w_i rho_tau(y_i - a_i beta) / weight_sum``: the sklearn-lad objective."""
-        r = self.residual(beta)
+    def loss(self, beta: np.ndarray | None = None, residual: np.ndarray | None = None) -> float:
+        """``sum_i w_i rho_tau(r_i) / weight_sum``: the sklearn-lad objective.
+
+        Parameters
+        ----------
+        beta : ndarray of shape (n_columns,), optional
+            Coefficients; ``r = y - A @ beta``.
+        residual : ndarray of shape (n_rows,) or (n_samples,), optional
+            The residuals instead of ``beta``; with ``n_samples`` entries only the observation
+            rows count.
+
+        Returns
+        -------
+        float
+        """
+        r = self.residual(beta) if residual is None else residual
         rho = np.where(r >= 0, self.tau * r, (self.tau - 1.0) * r)
-        return float(self.weights @ rho) / self.weight_sum
+        return float(self.weights[: r.shape[0]] @ rho) / self.weight_sum
 
     def dual_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """The box ``[-(1 - tau) w_i, tau w_i]`` of the LP's dual variables, per row."""

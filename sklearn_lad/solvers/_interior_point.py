@@ -162,15 +162,6 @@ def _interior_rows(x, s, u, residual, rscale, count):
     return top[np.argsort(-score[top], kind="stable")], score
 
 
-def loss(design: RowDesign, tau: float, beta: np.ndarray, residual=None) -> float:
-    """``sum_i u_i rho_tau(r_i)`` over every row of ``design`` (not divided by the weights)."""
-    if residual is None:
-        residual = design.y - design.matvec(beta)
-    return float(
-        design.weights @ np.where(residual >= 0, tau * residual, (tau - 1.0) * residual)
-    )
-
-
 @dataclass
 class _Iterate:
     """A primal-dual point: ``x`` (dual of the rows, ``s = u - x``), ``beta`` and the residual
@@ -259,7 +250,7 @@ def _hand_over(design: RowDesign, tau: float, it: _Iterate, rscale: float, n_ite
     if exact and verdict == "degenerate" and vbeta is not None:
         # A degenerate vertex at least as good as the iterate is the better hand-over: its
         # interpolated rows are exactly zero, which the finisher's LP needs.
-        if loss(design, tau, vbeta) <= loss(design, tau, beta, residual):
+        if design.loss(vbeta) <= design.loss(residual=residual):
             return IPMResult(vbeta, np.sort(cand), n_iter, status, rel_gap, dual)
     # Unfinished: hand over the iterate and the rows with interior duals.
     inner = np.minimum(it.x, it.s) / u

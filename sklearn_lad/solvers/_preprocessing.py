@@ -41,12 +41,6 @@ class PreprocessResult:
     dual: np.ndarray | None = None
 
 
-def _loss_obs(design: RowDesign, tau: float, residual: np.ndarray) -> float:
-    """Weighted check loss of the observations (without the extra rows) at ``residual``."""
-    u = design.weights[: design.n_samples]
-    return float(u @ np.where(residual >= 0, tau * residual, (tau - 1.0) * residual))
-
-
 def solve_any_rank(design: RowDesign, tau: float, beta0=None, **kwargs):
     """:func:`solve_exact` after dropping dependent columns (their coefficients are zero)."""
     gram = design.gram(design.weights)
@@ -251,7 +245,7 @@ def preprocess_solve(
     spread_sum = float(spread.sum())
     width = _band_width(spread_sum, tau)
     keep = max(int(2.0 * width * math.sqrt(tau * (1.0 - tau)) * spread_sum), 20 * q)
-    center_loss = _loss_obs(design, tau, residual)
+    center_loss = design.loss(residual=residual)
     standardized = _standardize(residual, spread)
     lower, upper = _cut_points(standardized, keep)
     below = standardized < lower
@@ -281,7 +275,7 @@ def preprocess_solve(
             # share the reduced optimum runs far off, so re-centre a wider band on whichever
             # of the old centre and the new fit has the lower full objective.
             keep *= 2
-            fit_loss = _loss_obs(design, tau, residual)
+            fit_loss = design.loss(residual=residual)
             if fit_loss < center_loss:
                 center, center_loss = (fit.beta, residual), fit_loss
             beta, residual = center
