@@ -34,14 +34,13 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
+from ._gram import column_major_gram, row_major_gram, sparse_gram
+
 __all__ = ["RowDesign", "single_threaded_blas"]
 
 # Elements per row block of a pass over X that needs a (rows x q) temporary: the temporaries
 # stay in cache and memory use does not grow with n.
 _BLOCK_ELEMENTS = 1 << 16
-# From this many columns the dense Gram matrix uses the symmetric rank-k update (half the
-# flops); narrower designs do better with one general product that also yields the intercept.
-_SYRK_COLUMNS = 32
 
 
 @cache
@@ -314,10 +313,10 @@ class RowDesign:
     def _x_gram(self, d: np.ndarray) -> np.ndarray:
         """``[1, X]' diag(d) [1, X]`` over the observation rows (``q x q``)."""
         if self.sparse:
-            return self._sparse_gram(d)
+            return sparse_gram(self.X, d, self.offset, *self._sparse_parts)
         if self.X.flags.f_contiguous and not self.X.flags.c_contiguous:
-            return self._column_major_gram(d)
-        return self._row_major_gram(d)
+            return column_major_gram(self.X, d, self.offset, max(self.block_rows, 4096))
+        return row_major_gram(self.X, d, self.offset, self.block_rows)
 
     def _x_rows(self, index: np.ndarray) -> np.ndarray:
         """Dense ``X[index]``."""
@@ -347,81 +346,11 @@ class RowDesign:
             stop = min(start + size, self.n_samples)
             yield start, stop, self.X[start:stop]
 
-    # -- Gram matrices of the observation rows ---------------------------------------------------
     @cached_property
-    def _xt(self):
-        # X' in CSR once, so that every X' D X is a CSR x CSR product with no conversion.
-        return sp.csr_array(self.X.T)
-
-    @cached_property
-    def _row_of_entry(self) -> np.ndarray:
-        return np.repeat(np.arange(self.n_samples), np.diff(self.X.indptr))
-
-    def _sparse_gram(self, d: np.ndarray) -> np.ndarray:
-        off, X = self.offset, self.X
-        G = np.zeros((self.n_columns,) * 2)
-        scaled = sp.csr_array((X.data * d[self._row_of_entry], X.indices, X.indptr),
-                              shape=X.shape)
-        G[off:, off:] = (self._xt @ scaled).toarray()
-        if off:
-            G[0, 1:] = np.asarray(scaled.sum(axis=0)).ravel()
-            G[1:, 0] = G[0, 1:]
-            G[0, 0] = d.sum()
-        return G
-
-    def _row_major_gram(self, d: np.ndarray) -> np.ndarray:
-        q, off, n = self.n_columns, self.offset, self.n_samples
-        G = np.zeros((q, q))
-        if q > _SYRK_COLUMNS and d.min(initial=0.0) >= 0:
-            # Wide X: numpy calls syrk for ``B.T @ B``, which halves the flops.
-            root = np.sqrt(d)
-            for start, stop, Xc in self.blocks():
-                half = Xc * root[start:stop, None]
-                G[off:, off:] += half.T @ half
-                if off:
-                    G[1:, 0] += root[start:stop] @ half
-        else:
-            # Narrow X: one product per block against [d, d * X] gives the intercept row and
-            # X' D X together.
-            buffer = np.empty((min(self.block_rows, n), q))
-            for start, stop, Xc in self.blocks():
-                scaled = buffer[: stop - start]
-                dc = d[start:stop, None]
-                if off:
-                    scaled[:, 0] = d[start:stop]
-                np.multiply(Xc, dc, out=scaled[:, off:])
-                G[off:] += Xc.T @ scaled
-        if off:
-            G[0, 1:] = G[1:, 0]
-            G[0, 0] = d.sum()
-        return G
-
-    def _column_major_gram(self, d: np.ndarray) -> np.ndarray:
-        q, off, n = self.n_columns, self.offset, self.n_samples
-        G = np.zeros((q, q))
-        Xt = self.X.T  # (p, n), C-contiguous: each block is p contiguous runs
-        size = max(self.block_rows, 4096)
-        buffer = np.empty((Xt.shape[0], min(size, n)))
-        wide = q > _SYRK_COLUMNS and d.min(initial=0.0) >= 0
-        weight = np.sqrt(d) if wide else d
-        for start in range(0, n, size):
-            stop = min(start + size, n)
-            block = Xt[:, start:stop]
-            scaled = buffer[:, : stop - start]
-            np.multiply(block, weight[start:stop], out=scaled)
-            if wide:
-                # ``B @ B.T`` of one buffer is a symmetric rank-k update: half the flops.
-                G[off:, off:] += scaled @ scaled.T
-                if off:
-                    G[1:, 0] += scaled @ weight[start:stop]
-            else:
-                G[off:, off:] += scaled @ block.T
-                if off:
-                    G[1:, 0] += scaled.sum(axis=1)
-        if off:
-            G[0, 1:] = G[1:, 0]
-            G[0, 0] = d.sum()
-        return G
+    def _sparse_parts(self):
+        # X' in CSR once, so that every X' D X is a CSR x CSR product with no conversion, and
+        # the row of every stored entry.
+        return sp.csr_array(self.X.T), np.repeat(np.arange(self.n_samples), np.diff(self.X.indptr))
 
     # -- products of A ---------------------------------------------------------------------------
     def _split_columns(self, columns):
