@@ -510,7 +510,13 @@ class RowDesign:
 
     def toarray(self) -> np.ndarray:
         """``A`` as a dense array (copies ``X``; for dense backends)."""
-        return self.rows(np.arange(self.n_rows))
+        n, off = self.n_samples, self.offset
+        out = np.empty(self.shape)
+        out[:n, off:] = self.X.toarray() if self.sparse else self.X
+        if off:
+            out[:n, 0] = 1.0
+        out[n:] = self._tail.rows(np.arange(self._tail.size))
+        return out
 
     def tocsr(self) -> sp.csr_array:
         """``A`` as a CSR array (for sparse LP backends)."""
