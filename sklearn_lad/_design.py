@@ -324,9 +324,12 @@ class RowDesign:
         return block.toarray() if self.sparse else np.asarray(block)
 
     def _x_subset(self, index: np.ndarray):
-        """``X[index]`` as an in-memory array (C order or CSR)."""
+        """``X[index]`` as an in-memory array (CSR, or dense in this design's order)."""
         block = self.X[index]
-        return sp.csr_array(block) if self.sparse else np.ascontiguousarray(block)
+        if self.sparse:
+            return sp.csr_array(block)
+        column_major = self.X.flags.f_contiguous and not self.X.flags.c_contiguous
+        return np.asfortranarray(block) if column_major else np.ascontiguousarray(block)
 
     def blocks(self, size: int | None = None) -> Iterator[tuple[int, int, object]]:
         """Consecutive row blocks ``(start, stop, X[start:stop])`` of the observations.
@@ -565,7 +568,7 @@ class RowDesign:
 
         This is the reduced problem of Portnoy & Koenker's preprocessing: a subset of the
         observations and "globs" standing for the rest. The result is an in-memory design
-        (``X[index]`` copied in C order or CSR) whatever this one is.
+        (``X[index]`` copied, in this design's layout) whatever this one is.
 
         Parameters
         ----------
