@@ -357,12 +357,14 @@ class RowDesign:
 
     # -- products of A ---------------------------------------------------------------------------
     def _split_columns(self, columns):
+        """``(features, whether the intercept column is among them)`` of columns of ``A``."""
         if columns is None:
             return None, self.fit_intercept
         columns = np.asarray(columns, dtype=np.intp)
-        return columns[columns >= self.offset] - self.offset, bool(
-            self.offset and np.any(columns == 0)
-        )
+        if not self.offset:
+            return columns, False
+        # Called at every simplex step of the path: ndarray methods, not numpy's wrappers.
+        return columns[columns >= 1] - 1, bool((columns == 0).any())
 
     def fitted(self, beta: np.ndarray, columns=None) -> np.ndarray:
         """``A[:n_samples] @ beta``: the fitted values of the observations.
@@ -440,15 +442,13 @@ class RowDesign:
 
     def _rmatvec_rows(self, rows: np.ndarray, v: np.ndarray, columns) -> np.ndarray:
         n, off = self.n_samples, self.offset
-        obs = rows < n
-        out = np.zeros((self.n_columns,) + v.shape[1:])
-        if obs.any():
-            block = self.X[rows[obs]]
-            out[off:] = np.asarray(block.T @ v[obs])
+        out = np.empty((self.n_columns,) + v.shape[1:])
+        if rows.size == 0 or rows.max() < n:  # observations only: the usual case, no masks
+            out[off:] = np.asarray(self.X[rows].T @ v)
             if off:
-                out[0] = v[obs].sum(axis=0)
-        if not obs.all():
-            out += self.rows(rows[~obs]).T @ v[~obs]
+                out[0] = v.sum(axis=0)
+        else:
+            out[:] = self.rows(rows).T @ v
         return out if columns is None else out[np.asarray(columns, dtype=np.intp)]
 
     def gram(self, d: np.ndarray) -> np.ndarray:
