@@ -11,15 +11,14 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import warnings
-from functools import cache
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
-from threadpoolctl import ThreadpoolController
 
+from .._design import single_threaded_blas
 from .._face import finalize
 from .._problem import QuantileProblem, SolverResult, Status
 
@@ -218,12 +217,6 @@ def resolve_solver(name: str, problem: QuantileProblem) -> type[Solver]:
     return cls
 
 
-@cache
-def _blas_controller() -> ThreadpoolController:
-    # Scanning the loaded libraries costs milliseconds; do it once per process.
-    return ThreadpoolController()
-
-
 def null_result(
     problem: QuantileProblem, status: Status, message: str, n_iter: int = 0
 ) -> SolverResult:
@@ -364,7 +357,7 @@ def run_solver(
     if cls.exact and not result.status.failed:
         # The certificate's work is matrix-vector products and small factorisations, which one
         # BLAS thread does as fast, and without stalling when the cores are shared.
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             result = finalize(problem, result)
         result = dataclasses.replace(result, status=_status_after_certificate(result))
     check_status(result, cls.name)
