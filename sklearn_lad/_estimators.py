@@ -155,10 +155,12 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples to predict.
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            ``intercept_ + X @ coef_``, the estimated ``tau``-quantile of ``y`` given ``X``.
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=np.float64, reset=False)
