@@ -89,13 +89,13 @@ sphinx_gallery_conf = {
     # Execute every script (not only plot_*.py): each example is run and its figures scraped.
     "filename_pattern": r"\.py$",
     "ignore_pattern": r"(__init__|/_[^/]*)\.py$",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_hooks.example_order",
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_signature": False,
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
-    "reset_modules": ("matplotlib", "gallery_budget.time_budget"),
+    "reset_modules": ("matplotlib", "gallery_hooks.time_budget"),
     "reset_modules_order": "both",
     "min_reported_time": 1,
     # An example that raises fails the build.

@@ -1,4 +1,4 @@
-"""Fail the docs build when one gallery example runs longer than its budget.
+"""Hooks of the example gallery: the order of its pages and a time budget per example.
 
 sphinx-gallery calls :func:`time_budget` before and after every example (``reset_modules`` with
 ``reset_modules_order="both"``). An example over budget raises, so the build (and CI) fails and
@@ -29,3 +29,12 @@ def time_budget(gallery_conf, fname, when):
             f"{BUDGET_SECONDS:.0f} s budget: make it smaller (fewer rows, a coarser grid) or move "
             "the heavy part to benchmarks/."
         )
+
+
+# The quickstart opens the gallery; the others follow by file name.
+FIRST = ("quickstart.py",)
+
+
+def example_order(filename):
+    """Sort key of the gallery's examples: those in FIRST, then the rest by file name."""
+    return (FIRST.index(filename) if filename in FIRST else len(FIRST), filename)
