@@ -201,7 +201,7 @@ _FITTED_DOC = """
         Indices of the training samples the fit interpolates (zero residual).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 """
 
