@@ -45,7 +45,6 @@ myst_heading_anchors = 3
 
 # -- API reference -------------------------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
 autodoc_typehints = "none"  # numpydoc's Parameters section already says the types
 numpydoc_show_class_members = False  # the class template lists methods itself
 numpydoc_class_members_toctree = False
@@ -119,7 +118,12 @@ html_theme_options = {
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "header_links_before_dropdown": 6,
-    "secondary_sidebar_items": ["page-toc"],
+    # The gallery pages' own "On this page" is one or two headings: give their figures the room.
+    # ("*" stops at a "/", so each folder is named; a new folder of pages needs a line here.)
+    "secondary_sidebar_items": {
+        "*": ["page-toc"], "migration/*": ["page-toc"], "generated/*": ["page-toc"],
+        "auto_examples/*": [],
+    },
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
