@@ -82,8 +82,10 @@ for ax, table, title, fmt in [
     ax.set(xticks=range(len(alphas)), xticklabels=alphas, yticks=range(len(taus)),
            yticklabels=taus, xlabel="alpha", ylabel="tau", title=title)
     for (i, j), value in np.ndenumerate(table):
+        red, green, blue, _ = image.cmap(image.norm(value))
+        dark_cell = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # perceived brightness
         ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8,
-                color="white" if value > np.median(table) else "black")
+                color="white" if dark_cell else "black")
     fig.colorbar(image, ax=ax, shrink=0.8)
 fig.tight_layout()
 plt.show()
