@@ -26,7 +26,7 @@ def time_budget(gallery_conf, fname, when):
     if elapsed > BUDGET_SECONDS:
         raise RuntimeError(
             f"gallery example {Path(fname).name} took {elapsed:.1f} s, over the "
-            f"{BUDGET_SECONDS:.0f} s budget: make it smaller (fewer rows, a coarser grid) or move "
+            f"{BUDGET_SECONDS:g} s budget: make it smaller (fewer rows, a coarser grid) or move "
             "the heavy part to benchmarks/."
         )
 
