@@ -237,7 +237,7 @@ def alpha_max(
     weighted ``tau``-quantile of ``y`` when only the intercept is free, the zero fit without an
     intercept, the unpenalised quantile regression on the features with ``penalty_factor == 0``
     otherwise) is optimal exactly when some ``d`` in the subdifferential of the loss at that fit
-    satisfies ``|X_j' d| <= alpha * W * pi_j`` for every penalised feature. Hence
+    satisfies ``|X_j' d| <= alpha * W * pi_j`` for every penalised feature. Hence::
 
         alpha_max = min_d max_j |X_j' d| / (W * pi_j),
 
