@@ -184,14 +184,16 @@ class RowDesign:
 
     Notes
     -----
-    **Chunked designs.** Everything that touches ``X`` goes through six methods:
-    :meth:`_x_matvec`, :meth:`_x_rmatvec`, :meth:`_x_gram`, :meth:`_x_rows`, :meth:`_x_subset`
-    and :meth:`blocks`, plus :attr:`n_samples` and ``n_features``. A chunked (e.g. Dask) or
-    streamed design subclasses :class:`RowDesign` and overrides exactly these (returning
-    in-memory results: vectors of length ``n``, ``q x q`` matrices, a few dense rows, and an
-    in-memory design for a row subset); the pseudo and extra rows, ``y``, ``weights``,
-    :meth:`residual`, :meth:`loss`, :meth:`dual_bounds`, :meth:`take_columns` and
-    :meth:`subset` are built on them and need nothing more.
+    **Chunked designs.** Everything that touches ``X`` goes through seven methods:
+    :meth:`_x_matvec`, :meth:`_x_rmatvec`, :meth:`_x_gram`, :meth:`_x_rows`, :meth:`_x_subset`,
+    :meth:`_x_columns` and :meth:`blocks`, plus :attr:`n_samples` and :attr:`n_features`. A
+    chunked (e.g. Dask) or streamed design subclasses :class:`RowDesign` and overrides exactly
+    these (returning in-memory results: vectors of length ``n``, ``q x q`` matrices, a few
+    dense rows, and in-memory blocks for a row or a column subset); the pseudo and extra
+    rows, ``y``, ``weights``, :meth:`matvec`, :meth:`rmatvec`, :meth:`gram`, :meth:`rows`,
+    :meth:`residual`, :meth:`loss`, :meth:`dual_bounds`, :meth:`column_max_abs`,
+    :meth:`take_columns` and :meth:`subset` are built on them and need nothing more
+    (:meth:`toarray` and :meth:`tocsr` materialise ``A``, for the LP backends only).
 
     Examples
     --------
@@ -331,6 +333,14 @@ class RowDesign:
         column_major = self.X.flags.f_contiguous and not self.X.flags.c_contiguous
         return np.asfortranarray(block) if column_major else np.ascontiguousarray(block)
 
+    def _x_columns(self, features: np.ndarray):
+        """``X[:, features]`` as an in-memory array (for :meth:`take_columns`; a column working
+        set is small). All columns: ``X`` itself."""
+        if features.size == self.n_features:
+            return self.X
+        block = self.X[:, features]
+        return sp.csr_array(block) if self.sparse else block
+
     def blocks(self, size: int | None = None) -> Iterator[tuple[int, int, object]]:
         """Consecutive row blocks ``(start, stop, X[start:stop])`` of the observations.
 
@@ -444,7 +454,7 @@ class RowDesign:
         n, off = self.n_samples, self.offset
         out = np.empty((self.n_columns,) + v.shape[1:])
         if rows.size == 0 or rows.max() < n:  # observations only: the usual case, no masks
-            out[off:] = np.asarray(self.X[rows].T @ v)
+            out[off:] = np.asarray(self._x_subset(rows).T @ v)
             if off:
                 out[0] = v.sum(axis=0)
         else:
@@ -500,13 +510,11 @@ class RowDesign:
         """``max_i |A_ij|`` for every column ``j`` of ``A`` (0 for an all-zero column)."""
         off = self.offset
         out = np.zeros(self.n_columns)
-        if self.n_samples:
-            if self.sparse:
-                out[off:] = abs(self.X).max(axis=0).toarray().ravel()
-            else:
-                out[off:] = np.abs(self.X).max(axis=0)
-            if off:
-                out[0] = 1.0
+        for _, _, block in self.blocks():
+            top = abs(block).max(axis=0)
+            out[off:] = np.maximum(out[off:], top.toarray().ravel() if self.sparse else top)
+        if off and self.n_samples:
+            out[0] = 1.0
         if self._tail.size:
             out = np.maximum(out, self._tail.column_max_abs())
         return out
@@ -515,7 +523,8 @@ class RowDesign:
         """``A`` as a dense array (copies ``X``; for dense backends)."""
         n, off = self.n_samples, self.offset
         out = np.empty(self.shape)
-        out[:n, off:] = self.X.toarray() if self.sparse else self.X
+        for start, stop, block in self.blocks():
+            out[start:stop, off:] = block.toarray() if self.sparse else block
         if off:
             out[:n, 0] = 1.0
         out[n:] = self._tail.rows(np.arange(self._tail.size))
@@ -524,7 +533,8 @@ class RowDesign:
     def tocsr(self) -> sp.csr_array:
         """``A`` as a CSR array (for sparse LP backends)."""
         n, off = self.n_samples, self.offset
-        top = sp.csr_array(self.X)
+        top = sp.vstack([sp.csr_array(block) for _, _, block in self.blocks()]
+                        or [sp.csr_array((0, self.n_features))], format="csr")
         if off:
             top = sp.hstack([sp.csr_array(np.ones((n, 1))), top], format="csr")
         tail = sp.csr_array(self._tail.rows(np.arange(self._tail.size)))
@@ -550,7 +560,7 @@ class RowDesign:
         keep[columns] = True
         off = self.offset
         features = np.flatnonzero(keep[off:])
-        X = self.X if features.size == self.n_features else self.X[:, features]
+        X = self._x_columns(features)
         new_index = np.full(self.n_features, -1, dtype=np.intp)
         new_index[features] = np.arange(features.size)
         penalized = np.where(self.penalized >= 0, new_index[np.maximum(self.penalized, 0)], -1)
