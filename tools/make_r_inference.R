@@ -15,6 +15,9 @@
 #                        iid = ...).  Intercept first, then the features.
 #     anova records:    {dataset, taus, ndf, ddf, statistic, p_value} from
 #                        anova(f1, f2, f3) (joint Wald test of equal slopes, se = "nid").
+#     boot records:     {dataset, tau, method, R, std_err, std_err_mc}: bootstrap SEs
+#                        from boot.rq with R = 4000 replications (xy, wild, pwy) and the
+#                        Monte-Carlo standard error of each SE.
 suppressPackageStartupMessages(library(quantreg))
 
 out_dir <- file.path("tests", "data")
@@ -41,7 +44,7 @@ json_value <- function(x) {
 }
 
 json_record <- function(rec) {
-  arrays <- c("coef", "std_err", "t_value", "p_value", "lower", "upper", "taus")
+  arrays <- c("coef", "std_err", "t_value", "p_value", "lower", "upper", "taus", "std_err_mc")
   fields <- vapply(names(rec), function(nm) {
     v <- rec[[nm]]
     if (nm %in% arrays) v <- I(as.numeric(v))
@@ -130,12 +133,34 @@ for (name in c("engel", "stackloss", "hetero")) {
     p_value = a$pvalue)
 }
 
+# Bootstrap standard errors from many replications (summary.rq's se = "boot" uses
+# boot.rq and sqrt(diag(cov(B)))), with the Monte-Carlo standard error of each SE from the
+# replicates' fourth moment: var(s) ~ (m4 - s^4) / (4 s^2 R).
+boot_records <- list()
+n_rep <- 4000
+set.seed(20261202)
+for (case in list(list("engel", 0.5), list("hetero", 0.25))) {
+  df <- datasets[[case[[1]]]]
+  X <- cbind(1, as.matrix(df[, setdiff(names(df), "y"), drop = FALSE]))
+  for (method in c("xy", "wild", "pwy")) {
+    B <- boot.rq(X, df$y, tau = case[[2]], R = n_rep, bsmethod = method)$B
+    centred <- sweep(B, 2, colMeans(B))
+    s2 <- colMeans(centred^2) * n_rep / (n_rep - 1)
+    m4 <- colMeans(centred^4)
+    boot_records[[length(boot_records) + 1]] <- list(
+      dataset = case[[1]], tau = case[[2]], method = method, R = n_rep,
+      std_err = sqrt(s2), std_err_mc = sqrt((m4 - s2^2) / (4 * s2 * n_rep)))
+  }
+}
+
 txt <- paste0(
   "{\n  \"quantreg_version\": \"", as.character(packageVersion("quantreg")), "\",\n",
   "  \"R_version\": \"", R.version$major, ".", R.version$minor, "\",\n",
   "  \"summary\": [\n", paste(vapply(records, json_record, character(1)), collapse = ",\n"),
   "\n  ],\n  \"anova\": [\n",
-  paste(vapply(anova_records, json_record, character(1)), collapse = ",\n"), "\n  ]\n}\n")
+  paste(vapply(anova_records, json_record, character(1)), collapse = ",\n"), "\n  ],\n",
+  "  \"boot\": [\n",
+  paste(vapply(boot_records, json_record, character(1)), collapse = ",\n"), "\n  ]\n}\n")
 path <- file.path(out_dir, "r_inference.json")
 cat(txt, file = path)
 cat(sprintf("wrote %s (%d summary records, %d anova records)\n", path, length(records),
