@@ -1,7 +1,7 @@
 """Shared loaders for the R quantreg inference fixtures (tests/data/r_inference.json)."""
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +12,12 @@ from sklearn_lad import QuantileRegressor
 DATA = Path(__file__).parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def fixtures() -> dict:
     return json.loads((DATA / "r_inference.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def dataset(name: str):
     frame = pd.read_csv(DATA / f"{name}.csv")
     return frame.drop(columns="y").to_numpy(), frame["y"].to_numpy()
@@ -28,7 +28,7 @@ def weights_for(record, n: int):
     return np.resize([1.0, 2.0, 3.0], n) if record["weighted"] else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted(name: str, tau: float, weighted: bool) -> QuantileRegressor:
     X, y = dataset(name)
     w = np.resize([1.0, 2.0, 3.0], len(y)) if weighted else None

@@ -9,7 +9,15 @@ from scipy import stats
 from sklearn_lad import LADRegressor, QuantileLasso, QuantileRegressor
 from sklearn_lad.inference import InferenceSummary, bandwidth, summary
 
-from ._inference_fixtures import close_to_r, dataset, fitted, fixtures, record_id, records, weights_for
+from ._inference_fixtures import (
+    close_to_r,
+    dataset,
+    fitted,
+    fixtures,
+    record_id,
+    records,
+    weights_for,
+)
 
 ASYMPTOTIC = records("iid") + records("nid") + records("ker")
 

@@ -192,7 +192,8 @@ def _check_same_data(estimator, X, y, weights, coef) -> None:
     if objective is not None:
         mine = quantile_objective(X, y, coef, float(estimator.intercept_),
                                   float(getattr(estimator, "tau", 0.5)), sample_weight=weights)
-        if abs(mine - objective) > _SAME_DATA_RTOL * max(abs(objective), 1e-300) * 100 + 1e-12 * scale:
+        allowed = 100 * _SAME_DATA_RTOL * abs(objective) + 1e-12 * scale
+        if abs(mine - objective) > allowed:
             raise ValueError(
                 f"the estimator's objective ({objective:.10g}) differs from its objective on "
                 f"these data ({mine:.10g}): {hint}."
