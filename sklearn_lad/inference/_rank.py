@@ -88,34 +88,48 @@ class _RestrictedPath:
         inside = np.minimum(values - lo, hi - values) > _ZERO
         order = np.concatenate([S[inside], S[~inside]])
         self.basis = _independent_rows(self.Z, order, self.Z.shape[1])
+        self.side = np.where(self.score >= hi, 1.0, -1.0)
+        self._flat = _ZERO * (1 + np.abs(self.x))
+        self._cache_key = None
+
+    def _direction(self, direction: int) -> np.ndarray:
+        """Residual change per unit move of ``b``; constant while the basis stays.
+
+        ``r(b) = y - b x - Z Z_B^{-1} (y_B - b x_B)``, so ``dr/db = Z Z_B^{-1} x_B - x``.
+        """
+        key = (direction, self.basis.tobytes())
+        if self._cache_key != key:
+            B = self.basis
+            if len(B):
+                self._inverse = np.linalg.inv(self.Z[B])
+                slope = direction * (self.Z @ (self._inverse @ self.x[B]) - self.x)
+            else:
+                slope = -direction * self.x
+            slope[B] = 0.0
+            self._slope, self._cache_key = slope, key
+        return self._slope
 
     def step(self, direction: int):
         """Advance ``b`` to the next breakpoint in ``direction``; returns the new ``b``.
 
         Returns ``None`` when no residual ever changes sign (the interval is unbounded).
         """
-        B = self.basis
-        ZB = self.Z[B]
-        # Residual change per unit of b: r(b) = y - b x - Z Z_B^{-1}(y_B - b x_B).
-        if len(B):
-            slope = direction * (self.Z @ linalg.solve(ZB, self.x[B]) - self.x)
-        else:
-            slope = -direction * self.x.copy()
-        slope[B] = 0.0
+        slope = self._direction(direction)
         # A nonbasic row sits on the side its dual says (tau: residual >= 0, tau - 1: <= 0); it
         # is hit when the residual moves towards the other side. Rows tied at zero (several
         # residuals vanishing at one breakpoint) are hit at once, one zero-length step each.
-        lo, hi = self._bounds()
-        side = np.where(self.score >= hi, 1.0, -1.0)
-        toward = side * slope < -_ZERO * (1 + np.abs(self.x))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hit = np.where(toward, np.maximum(side * self.residual, 0.0) / (-side * slope), np.inf)
-        hit[B] = np.inf
-        e = int(np.argmin(hit))
-        t = hit[e]
-        if not np.isfinite(t):
+        side = self.side
+        approach = side * slope
+        toward = approach < -self._flat
+        toward[self.basis] = False
+        candidates = np.flatnonzero(toward)
+        if candidates.size == 0:
             return None
-        self.residual = self.residual + t * slope
+        times = np.maximum(side[candidates] * self.residual[candidates], 0.0) / (
+            -approach[candidates])
+        k = int(np.argmin(times))
+        e, t = int(candidates[k]), float(times[k])
+        self.residual += t * slope
         self.residual[e] = 0.0
         self.b += direction * t
         self._pivot(e)
@@ -129,23 +143,29 @@ class _RestrictedPath:
         """
         lo, hi = self._bounds()
         B = self.basis
-        delta = (lo - hi) if self.score[e] >= hi else (hi - lo)
+        delta = (lo - hi) if self.side[e] > 0 else (hi - lo)
         if len(B) == 0:
             self.score[e] += delta
+            self.side[e] = -self.side[e]
             return
-        move = linalg.solve(self.Z[B].T, -self.Z[e] * delta)
+        # Basic duals keep Z' score = 0: Z_B' d_B = -z_e delta.
+        move = self._inverse.T @ (-self.Z[e] * delta)
+        current = self.score[B]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(move > _ZERO, (hi - self.score[B]) / move,
-                             np.where(move < -_ZERO, (lo - self.score[B]) / move, np.inf))
+            ratio = np.where(move > _ZERO, (hi - current) / move,
+                             np.where(move < -_ZERO, (lo - current) / move, np.inf))
         k = int(np.argmin(ratio))
         if ratio[k] >= 1.0:
-            self.score[B] += move
+            self.score[B] = current + move
             self.score[e] += delta
+            self.side[e] = -self.side[e]
             return
         share = max(ratio[k], 0.0)
-        self.score[B] += share * move
+        self.score[B] = current + share * move
         self.score[e] += share * delta
-        self.score[B[k]] = hi if move[k] > 0 else lo
+        leaving = B[k]
+        self.score[leaving] = hi if move[k] > 0 else lo
+        self.side[leaving] = 1.0 if move[k] > 0 else -1.0
         self.basis = np.append(np.delete(B, k), e)
 
 

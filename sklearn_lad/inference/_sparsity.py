@@ -46,7 +46,7 @@ def bread(design: np.ndarray, density: np.ndarray) -> np.ndarray:
     """``H^{-1}`` with ``H = X' diag(density) X``."""
     root = np.sqrt(density)[:, None] * design
     # Triangular factor of H from a QR of the scaled design (better conditioned than X'FX).
-    r = linalg.qr(root, mode="r")[0][: design.shape[1]]
+    r = np.linalg.qr(root, mode="r")
     r_inv = linalg.solve_triangular(r, np.eye(design.shape[1]))
     return r_inv @ r_inv.T
 
