@@ -56,6 +56,17 @@ class InferenceSummary:
         Residual degrees of freedom ``n - p``.
     covariance : ndarray of shape (p, p) or None
         The estimated covariance (None for ``se="rank"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad import QuantileRegressor
+    >>> from sklearn_lad.inference import summary
+    >>> X = np.arange(40.0).reshape(-1, 1)
+    >>> y = 2 * X[:, 0] + np.sin(X[:, 0])
+    >>> s = summary(QuantileRegressor().fit(X, y), X, y, se="iid")
+    >>> s.df, s.to_frame().shape
+    (38, (2, 6))
     """
 
     names: list

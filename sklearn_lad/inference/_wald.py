@@ -39,6 +39,13 @@ class WaldTestResult:
         ``P(F(ndf, ddf) > statistic)``.
     taus : tuple of float
         The quantile levels compared.
+
+    Examples
+    --------
+    >>> from sklearn_lad.inference import WaldTestResult
+    >>> print(WaldTestResult(2.5, (2, 597), 0.083, (0.25, 0.5, 0.75)))
+    Joint Wald test of equality of slopes: tau in {0.25 0.5 0.75}
+      F = 2.5 on 2 and 597 df, p-value = 0.083
     """
 
     statistic: float
