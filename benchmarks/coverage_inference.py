@@ -65,7 +65,7 @@ def one_replication(n, tau, seed, methods, n_boot):
 
 
 def run(n, tau, reps, methods, n_boot, jobs, seed0):
-    results = Parallel(n_jobs=jobs)(
+    results = Parallel(n_jobs=jobs, verbose=5)(
         delayed(one_replication)(n, tau, seed0 + r, methods, n_boot) for r in range(reps)
     )
     return {name: np.mean([res[name] for res in results], axis=0) for name, _ in methods}
@@ -80,11 +80,14 @@ def main():
     parser.add_argument("--tau", type=float, default=0.5)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default="docs/inference_coverage.csv")
+    parser.add_argument("--only", choices=["all", "asymptotic", "boot"], default="all",
+                        help="run only the asymptotic/rank methods or only the bootstraps")
     args = parser.parse_args()
     rows = []
     for n in args.n:
         for methods, reps in ((METHODS, args.reps), (BOOT, args.boot_reps)):
-            if reps <= 0:
+            wanted = {"all": True, "asymptotic": methods is METHODS, "boot": methods is BOOT}
+            if reps <= 0 or not wanted[args.only]:
                 continue
             t0 = time.perf_counter()
             cover = run(n, args.tau, reps, methods, args.n_boot, args.jobs, 1000 * n)

@@ -38,7 +38,13 @@ def test_matches_r_summary_rq(record):
     assert close_to_r(s.coef, record["coef"], rtol=1e-8)
     assert close_to_r(s.std_err, record["std_err"])
     assert close_to_r(s.t_value, record["t_value"])
-    assert close_to_r(s.p_value, record["p_value"], atol=1e-10)
+    # A p-value's relative error is about t^2 times the SE's (d log p / d log t ~ t^2 in the
+    # tail), so four digits of the SE give 4 digits of p only for |t| <= 1; the tolerance
+    # scales with t^2 (barro's nid SEs agree to 5e-6, its p = 3.5e-10 at t = -6.7 to 9e-5).
+    t_r = np.asarray(record["t_value"])
+    p_r = np.asarray(record["p_value"])
+    rtol = 5e-5 * np.maximum(1.0, t_r**2)
+    assert np.all(np.abs(s.p_value - p_r) <= rtol * p_r + 1e-12)
 
 
 def test_interval_is_t_interval():

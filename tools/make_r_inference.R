@@ -7,6 +7,7 @@
 # Writes into tests/data/:
 #   hetero.csv          a simulated heteroscedastic data set (n = 120, two features,
 #                       scale 0.5 + x1), written so Python reads R's exact doubles;
+# Data sets: engel, stackloss and barro (written by tools/make_r_reference.R) and hetero.
 #   r_inference.json    {"quantreg_version", "R_version", "summary": [...], "anova": [...]}
 #     summary records:  {dataset, tau, se, hs, alpha (rank only), iid (rank only),
 #                        weighted, coef, std_err, t_value, p_value} for iid/nid/ker and
@@ -77,12 +78,14 @@ y_h <- 1 + 2 * x1 - x2 + (0.5 + x1) * rnorm(n_h)
 datasets <- list(
   engel = read_data("engel"),
   stackloss = read_data("stackloss"),
+  barro = read_data("barro"),
   hetero = write_dataset(data.frame(x1 = x1, x2 = x2), y_h, "hetero")
 )
 # integer weights (a weight k is k repeated rows), used on the hetero set
 weights_h <- rep(c(1, 2, 3), length.out = n_h)
 
 taus_for <- list(engel = c(0.25, 0.5, 0.9), stackloss = c(0.25, 0.5, 0.75),
+                 barro = c(0.25, 0.5, 0.75),
                  hetero = c(0.25, 0.5, 0.9))
 
 records <- list()
@@ -123,7 +126,7 @@ for (name in names(datasets)) {
 }
 
 anova_records <- list()
-for (name in c("engel", "stackloss", "hetero")) {
+for (name in c("engel", "stackloss", "hetero", "barro")) {
   df <- datasets[[name]]
   taus <- c(0.25, 0.5, 0.75)
   fits <- lapply(taus, function(t) suppressWarnings(rq(y ~ ., data = df, tau = t)))

@@ -78,11 +78,18 @@ class _RestrictedPath:
         others = np.setdiff1d(np.arange(self.Z.shape[0]), S)
         self.score[others] = np.where(self.residual[others] > 0, hi, lo)
         rhs = -self.Z[others].T @ self.score[others]
-        result = linprog(direction * self.x[S], A_eq=self.Z[S].T, b_eq=rhs,
-                         bounds=[(lo, hi)] * S.size, method="highs-ds")
-        if result.status != 0:
-            raise RuntimeError(f"rank inversion: no optimal restricted dual ({result.message}).")
-        values = np.clip(result.x, lo, hi)
+        values = self._segment_end(direction, S, rhs) if S.size == self.Z.shape[1] + 1 else None
+        if values is None:
+            result = linprog(direction * self.x[S], A_eq=self.Z[S].T, b_eq=rhs,
+                             bounds=[(lo, hi)] * S.size, method="highs-ds")
+            if result.status != 0:
+                raise RuntimeError(
+                    f"rank inversion: no optimal restricted dual ({result.message}).")
+            values = result.x
+        # Snap to the bounds: a row's side is read off "score == bound" below.
+        values = np.clip(values, lo, hi)
+        values[values - lo <= _ZERO] = lo
+        values[hi - values <= _ZERO] = hi
         self.score[S] = values
         self.residual[S] = 0.0
         inside = np.minimum(values - lo, hi - values) > _ZERO
@@ -91,6 +98,37 @@ class _RestrictedPath:
         self.side = np.where(self.score >= hi, 1.0, -1.0)
         self._flat = _ZERO * (1 + np.abs(self.x))
         self._cache_key = None
+
+    def _segment_end(self, direction, S, rhs):
+        """The LP of :meth:`start` when the fit is a non-degenerate vertex (``p`` zero rows).
+
+        The free duals ``a_S`` (``p`` unknowns, ``p - 1`` equations ``Z_S' a_S = rhs``) form a
+        segment ``a0 + t v`` with ``v`` solving ``[Z_S x_S]' v = e_last`` (so ``x_S'v = 1``);
+        ``direction * x'a`` is smallest at the segment's end ``t = -direction * inf`` clipped
+        to the box. Returns None when the rows are not independent (then the LP is solved).
+        """
+        lo, hi = self._bounds()
+        square = np.column_stack([self.Z[S], self.x[S]]).T
+        target = np.zeros(S.size)
+        target[-1] = 1.0
+        try:
+            v = np.linalg.solve(square, target)
+            a0 = np.linalg.lstsq(self.Z[S].T, rhs, rcond=None)[0]
+        except np.linalg.LinAlgError:
+            return None
+        if np.linalg.cond(square) > 1e12:
+            return None
+        # Project a0 into the box along v: the feasible t form an interval [t_lo, t_hi].
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t1, t2 = (lo - a0) / v, (hi - a0) / v
+        big = np.abs(v) <= _ZERO
+        if np.any(big & ((a0 < lo - 1e-12) | (a0 > hi + 1e-12))):
+            return None
+        t_lo = np.max(np.where(big, -np.inf, np.minimum(t1, t2)))
+        t_hi = np.min(np.where(big, np.inf, np.maximum(t1, t2)))
+        if not t_lo <= t_hi + 1e-12:
+            return None
+        return a0 + (t_lo if direction > 0 else t_hi) * v
 
     def _direction(self, direction: int) -> np.ndarray:
         """Residual change per unit move of ``b``; constant while the basis stays.
@@ -171,6 +209,11 @@ class _RestrictedPath:
 
 def _independent_rows(Z, order, k):
     """The first ``k`` rows of ``Z`` in ``order`` that are linearly independent."""
+    order = np.asarray(order, dtype=np.intp)
+    if k == 0:
+        return order[:0]
+    if len(order) >= k and np.linalg.matrix_rank(Z[order[:k]]) == k:
+        return order[:k]  # the usual, non-degenerate case: one rank check
     chosen = []
     for i in order:
         if len(chosen) == k:
