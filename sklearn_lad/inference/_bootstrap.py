@@ -30,18 +30,14 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.utils import check_random_state
 
-from .._estimators import QuantileRegressor, build_problem
-from ..solvers import run_solver
-from ._common import FitData
+from ._common import FitData, solve
 
 _METHODS = ("xy", "wild", "pwy")
 
 
 def _solve(design, response, weights, tau, solver, options, warm):
     """Fit ``response ~ design`` (no separate intercept) with the fit's backend."""
-    model = QuantileRegressor(tau=tau, fit_intercept=False, solver=solver, solver_options=options)
-    problem, _ = build_problem(model, design, response, weights, tau, 0.0, None)
-    result, _ = run_solver(solver, problem, options, warm_start=(warm, 0.0))
+    result, _ = solve(design, response, weights, tau, False, solver, options, (warm, 0.0))
     return np.asarray(result.coef, dtype=float).ravel()
 
 

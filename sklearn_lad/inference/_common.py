@@ -15,13 +15,16 @@ Koenker, R. (2005). Quantile Regression, section 3.4. Cambridge University Press
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse, stats
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimators import QuantileRegressor, build_problem
 from .._objective import quantile_objective
+from ..solvers import run_solver
 
 __all__ = ["bandwidth"]
 
@@ -198,6 +201,25 @@ def _check_same_data(estimator, X, y, weights, coef) -> None:
                 f"the estimator's objective ({objective:.10g}) differs from its objective on "
                 f"these data ({mine:.10g}): {hint}."
             )
+
+
+def solve(X, y, weights, tau: float, fit_intercept: bool, solver: str, options, warm=None):
+    """Fit ``y ~ X`` at ``tau`` with the backend ``solver``; returns the backend's result.
+
+    Goes through the package's validation (``build_problem``) and ``run_solver`` (certificate,
+    canonical point, status handling), warm-started where the backend supports it.
+    """
+    model = QuantileRegressor(tau=tau, fit_intercept=fit_intercept, solver=solver,
+                              solver_options=options)
+    # build_problem gained keyword-only parameters with the shared validation module; accept
+    # both forms so this module works on either side of that change.
+    if "fit_intercept" in inspect.signature(build_problem).parameters:
+        problem, _ = build_problem(model, X, y, weights, tau=tau, alpha=0.0,
+                                   fit_intercept=fit_intercept)
+    else:
+        problem, _ = build_problem(model, X, y, weights, tau, 0.0, None)
+    result, _ = run_solver(solver, problem, options, warm_start=warm)
+    return result, problem
 
 
 def t_p_values(coef: np.ndarray, std_err: np.ndarray, df: int):

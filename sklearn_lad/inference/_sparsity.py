@@ -33,9 +33,8 @@ import warnings
 import numpy as np
 from scipy import linalg, stats
 
-from .._estimators import QuantileRegressor, build_problem
-from ..solvers import get_solver, run_solver
-from ._common import FitData, bandwidth
+from ..solvers import get_solver
+from ._common import FitData, bandwidth, solve
 
 # Residuals this small are the fit's interpolated (basis) rows: they carry no information about
 # the sparsity and R leaves them out (it uses the same threshold, machine epsilon^(2/3)).
@@ -77,8 +76,7 @@ def iid_sparsity(fd: FitData, hs: bool = True) -> float:
     # residuals on their rank positions. With ties (integer data) that median regression has a
     # face of solutions; the vertex the Barrodale-Roberts simplex reaches (before the package's
     # minimum-norm canonicalisation) is the one R reports, so its slope is used.
-    line = QuantileRegressor(tau=0.5, solver="br")
-    problem, _ = build_problem(line, position[:, None], ordered, None, 0.5, 0.0, None)
+    _, problem = solve(position[:, None], ordered, None, 0.5, True, "br", None)
     return float(np.ravel(get_solver("br")().solve(problem).coef)[0])
 
 
@@ -91,11 +89,8 @@ def refit(fd: FitData, tau: float):
     solver = getattr(est, "solver_", None) or getattr(est, "solver", "auto")
     options = getattr(est, "solver_options", None)
     fit_intercept = bool(getattr(est, "fit_intercept", True))
-    model = QuantileRegressor(tau=tau, fit_intercept=fit_intercept, solver=solver,
-                              solver_options=options)
-    problem, _ = build_problem(model, fd.X, fd.y, fd.weights, tau, 0.0, None)
     warm = (np.asarray(est.coef_, dtype=float), float(est.intercept_))
-    result, _ = run_solver(solver, problem, options, warm_start=warm)
+    result, _ = solve(fd.X, fd.y, fd.weights, tau, fit_intercept, solver, options, warm)
     coef = np.asarray(result.coef, dtype=float).ravel()
     return np.concatenate([[float(result.intercept)], coef]) if fit_intercept else coef
 
