@@ -203,11 +203,18 @@ def _check_same_data(estimator, X, y, weights, coef) -> None:
             )
 
 
+# Backends whose warm start is measured to be slower than a cold start for the refits here
+# (fn at n = 100,000, p = 10, refit at tau + h from the tau fit: 0.46 s warm vs 0.27 s cold,
+# same run): they get no warm start.
+_COLD_START = frozenset({"fn"})
+
+
 def solve(X, y, weights, tau: float, fit_intercept: bool, solver: str, options, warm=None):
     """Fit ``y ~ X`` at ``tau`` with the backend ``solver``; returns the backend's result.
 
     Goes through the package's validation (``build_problem``) and ``run_solver`` (certificate,
-    canonical point, status handling), warm-started where the backend supports it.
+    canonical point, status handling), warm-started where the backend supports it and where that
+    is measured to help.
     """
     model = QuantileRegressor(tau=tau, fit_intercept=fit_intercept, solver=solver,
                               solver_options=options)
@@ -218,6 +225,8 @@ def solve(X, y, weights, tau: float, fit_intercept: bool, solver: str, options, 
                                    fit_intercept=fit_intercept)
     else:
         problem, _ = build_problem(model, X, y, weights, tau, 0.0, None)
+    if solver in _COLD_START:
+        warm = None
     result, _ = run_solver(solver, problem, options, warm_start=warm)
     return result, problem
 

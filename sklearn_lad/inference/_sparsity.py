@@ -42,9 +42,20 @@ _ZERO_RESIDUAL = np.finfo(float).eps ** (2 / 3)
 
 
 def bread(design: np.ndarray, density: np.ndarray) -> np.ndarray:
-    """``H^{-1}`` with ``H = X' diag(density) X``."""
+    """``H^{-1}`` with ``H = X' diag(density) X``.
+
+    Cholesky of ``H`` (one pass over the rows, fast for tall ``X``); when ``H`` is too badly
+    conditioned for that to keep 8 digits, the triangular factor comes from a QR of the scaled
+    design instead.
+    """
     root = np.sqrt(density)[:, None] * design
-    # Triangular factor of H from a QR of the scaled design (better conditioned than X'FX).
+    gram = root.T @ root
+    try:
+        factor = linalg.cho_factor(gram, lower=False)
+        if np.linalg.cond(gram) < 1e8:
+            return linalg.cho_solve(factor, np.eye(design.shape[1]))
+    except linalg.LinAlgError:
+        pass
     r = np.linalg.qr(root, mode="r")
     r_inv = linalg.solve_triangular(r, np.eye(design.shape[1]))
     return r_inv @ r_inv.T
