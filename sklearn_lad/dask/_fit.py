@@ -1,0 +1,320 @@
+"""Portnoy & Koenker's preprocessing on row-chunked data: the exact fit in a few passes.
+
+The in-memory scheme (``solvers/_fn_core.py``'s ``preprocess_solve``) maps onto chunked data:
+
+1. *sample pass*: a uniform random subsample of ``m = sqrt(q) n^(2/3)`` rows (``q`` columns
+   with the intercept) comes to the client, with ``n``, the weight total and the data checks;
+2. in memory: a rough pilot fit on the sample, the spread ``h_i = ||L^{-1} a_i||`` of its fitted
+   value (``L`` the Cholesky factor of the sample's Gram matrix), and from the *sample's*
+   standardised residuals ``r_i / h_i`` the band's thresholds: the band's size comes from
+   ``sum_i h_i`` (estimated as ``n/m`` times the sample's sum) exactly as in memory
+   (``_band_width``), and its cut points are the sample quantiles that leave that fraction of
+   rows inside (``_cut_points`` on the sample). No pass is spent on the thresholds.
+3. *classify pass*: each chunk returns its rows inside the band and the sums of its rows below
+   and above it (two "globs", ``_globs``);
+4. in memory: the reduced problem (band rows + two globs, the penalty's pseudo-rows added by the
+   backend as for any problem, never globbed) solved exactly by ``run_solver``;
+5. *verify pass*: every globbed row's residual sign at the reduced optimum; when all hold (and
+   the globs keep their own signs), the reduced problem's certified dual, with each globbed row
+   at its bound, is a dual certificate of the full problem: the fit is the exact optimum.
+   Otherwise the wrongly signed rows come back with the pass and are moved from their glob
+   into the reduced problem on the client (their sums subtracted), and steps 4-5 repeat: a
+   repair costs one pass, not two. Many wrong rows mean the band was too narrow for the pilot:
+   it is doubled and re-centred on the better of the pilot and the last fit, and a new
+   classify pass follows (rare by design: the band expects 0.1 wrong rows).
+
+So a fit costs three passes when the prediction holds, one more per repair. The client holds
+the sample and the reduced problem, ``O(sqrt(q) n^(2/3))`` rows of ``q`` numbers each, never
+``X``.
+
+References
+----------
+Portnoy, S. and Koenker, R. (1997). The Gaussian hare and the Laplacian tortoise:
+computability of squared-error versus absolute-error estimators. Statistical Science 12(4),
+279-300.
+Koenker, R. (2005). Quantile Regression. Cambridge University Press.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .._problem import QuantileProblem
+from ..solvers import run_solver
+from ..solvers._fn_core import (
+    _band_statistics,
+    _band_width,
+    _cut_points,
+    _solve_any_rank,
+    _standardize,
+)
+from ..solvers.fn import _design
+from ._chunks import (
+    Band,
+    _chunk_design,
+    classify_block,
+    combine_classified,
+    combine_samples,
+    combine_verified,
+    sample_block,
+    tree_pass,
+    verify_block,
+)
+
+# Pilot subsample size is PILOT_FACTOR * sqrt(q) * n^(2/3) (Portnoy & Koenker's rate); the
+# factor was chosen with benchmarks/bench_dask.py (docs/dask.md).
+PILOT_FACTOR = 1.0
+# Expected number of rows on the wrong side of the band (Portnoy & Koenker's choice is small).
+EXPECTED_MISSES = 0.1
+
+
+@dataclass
+class ChunkedData:
+    """Row chunks of ``(X, y, sample_weight)`` as delayed objects, and what is known of them."""
+
+    blocks: list
+    n_features: int
+    n_hint: int | None  # number of rows when the chunk sizes are known
+
+
+@dataclass
+class ChunkedFit:
+    """Outcome of :func:`fit_chunked`."""
+
+    coef: np.ndarray
+    intercept: float
+    objective: float
+    certified: bool
+    unique: bool | None
+    gap: float
+    n_passes: int
+    n_iter: int
+    n_samples: int
+    subsample: int
+    reduced: int
+    solver: str
+
+
+@dataclass
+class _Spec:
+    """The problem's parameters, shared by every step."""
+
+    tau: float
+    alpha: float
+    penalty_factor: np.ndarray | None
+    fit_intercept: bool
+    solver: str
+    solver_options: dict | None
+
+    def problem(self, X, y, w) -> QuantileProblem:
+        return QuantileProblem(
+            X=X, y=y, tau=self.tau, alpha=self.alpha, sample_weight=w,
+            fit_intercept=self.fit_intercept, penalty_factor=self.penalty_factor,
+        )
+
+    def penalty(self, coef: np.ndarray) -> float:
+        factor = 1.0 if self.penalty_factor is None else self.penalty_factor
+        return float(self.alpha * np.sum(factor * np.abs(coef)))
+
+
+def pilot_size(n: int, q: int, size: int | None) -> int:
+    """Rows of the pilot subsample: ``size`` or ``PILOT_FACTOR * sqrt(q) * n^(2/3)``."""
+    if size is not None:
+        return int(size)
+    return math.ceil(PILOT_FACTOR * math.sqrt(q) * n ** (2.0 / 3.0))
+
+
+def _sampling_rate(n: int, q: int, size: int | None, n_hint: int | None) -> float:
+    # m(n) / n decreases with n, so a chunk that only knows its own length over-samples and a
+    # combine, knowing more rows, can only prune.
+    n = max(n, n_hint or 0, 1)
+    return min(1.0, pilot_size(n, q, size) / n)
+
+
+def _thresholds(sample, spec: _Spec, center, gram, keep: int, n: int):
+    """Cut points leaving about ``keep`` of the ``n`` rows in the band, from the sample."""
+    design = _chunk_design(sample.X, sample.y, sample.w, spec.fit_intercept)
+    residual, spread = _band_statistics(design, center, gram)
+    keep_sample = max(2, round(keep * sample.y.size / n))
+    return _cut_points(_standardize(residual, spread), keep_sample)
+
+
+def _pilot(sample, spec: _Spec, n: int):
+    """Rough fit on the sample, its Gram matrix, and the band size ``keep`` for ``n`` rows."""
+    problem = spec.problem(sample.X, sample.y, sample.w)
+    design = _design(problem)
+    options = spec.solver_options or {}
+    fit, _ = _solve_any_rank(
+        design, spec.tau, exact=False, approx_tol=1e-5, max_iter=int(options.get("max_iter", 100))
+    )
+    gram = design.gram(design.u)
+    obs = _chunk_design(sample.X, sample.y, sample.w, spec.fit_intercept)
+    _, spread = _band_statistics(obs, fit.beta, gram)
+    spread_sum = float(spread.sum()) * n / max(sample.y.size, 1)
+    width = _band_width(spread_sum, spec.tau, EXPECTED_MISSES)
+    q = design.q
+    keep = max(int(2.0 * width * math.sqrt(spec.tau * (1.0 - spec.tau)) * spread_sum), 20 * q)
+    return fit.beta, gram, keep, fit.n_iter
+
+
+class _Reduced:
+    """The reduced problem on the client: band rows, rows put back, and the two globs."""
+
+    def __init__(self, classified, counts, spec: _Spec):
+        self.spec = spec
+        self.parts = [(classified.X, classified.y, classified.w)]
+        self.glob_rows = classified.glob_rows.copy()
+        self.glob_targets = classified.glob_targets.copy()
+        self.glob_weights = classified.glob_weights.copy()
+        self.glob_counts = np.array(counts, dtype=np.int64)
+        self.repaired: dict[int, list] = {}
+
+    def globs(self):
+        """``(rows, targets, weights, sides)`` of the non-empty globs, as observations."""
+        off = int(self.spec.fit_intercept)
+        sides = [s for s in (0, 1) if self.glob_counts[s] > 0]
+        U = self.glob_weights[sides]
+        rows = self.glob_rows[sides, off:] / U[:, None]
+        return rows, self.glob_targets[sides] / U, U, sides
+
+    def problem(self) -> QuantileProblem:
+        rows, targets, U, _ = self.globs()
+        X = np.concatenate([p[0] for p in self.parts] + [rows])
+        y = np.concatenate([p[1] for p in self.parts] + [targets])
+        w = np.concatenate(
+            [np.ones(p[1].size) if p[2] is None else p[2] for p in self.parts] + [U]
+        )
+        return self.spec.problem(X, y, w)
+
+    def put_back(self, verified, center: np.ndarray):
+        """Move wrongly signed rows from their glob into the problem (sums subtracted)."""
+        X, y = verified.X, verified.y
+        w = np.ones(y.size) if verified.w is None else verified.w
+        off = int(self.spec.fit_intercept)
+        residual = y - X @ center[off:] - (center[0] if off else 0.0)
+        for side, sign in ((0, -1.0), (1, 1.0)):
+            mine = verified.side == side
+            if not mine.any():
+                continue
+            rows = np.column_stack([np.ones(mine.sum()), X[mine]]) if off else X[mine]
+            self.glob_rows[side] -= w[mine] @ rows
+            self.glob_targets[side] -= w[mine] @ (y[mine] + sign * np.abs(residual[mine]))
+            self.glob_weights[side] -= w[mine].sum()
+            self.glob_counts[side] -= int(mine.sum())
+        self.parts.append((X, y, verified.w))
+        for block, row in verified.where:
+            self.repaired.setdefault(int(block), []).append(int(row))
+
+    def globs_hold(self, beta: np.ndarray) -> bool:
+        """Whether each glob's own residual keeps its side's sign (its dual is at the bound)."""
+        rows, targets, _, sides = self.globs()
+        off = int(self.spec.fit_intercept)
+        residual = targets - rows @ beta[off:] - (beta[0] if off else 0.0)
+        sign = np.array([-1.0 if s == 0 else 1.0 for s in sides])
+        return bool(np.all(sign * residual > 0))
+
+
+def _solve_reduced(reduced: _Reduced, spec: _Spec, warm: np.ndarray):
+    problem = reduced.problem()
+    off = int(spec.fit_intercept)
+    start = (warm[off:], float(warm[0]) if off else 0.0)
+    result, name = run_solver(spec.solver, problem, spec.solver_options, warm_start=start)
+    beta = problem.join(result.coef, result.intercept)
+    return result, name, beta, problem.n_samples
+
+
+def fit_chunked(
+    data: ChunkedData, spec: _Spec, *, size: int | None, max_rounds: int, seed: int,
+    split_every: int,
+) -> ChunkedFit:
+    """The exact quantile regression of chunked data (see the module docstring)."""
+    q = data.n_features + int(spec.fit_intercept)
+    rate = partial(_sampling_rate, q=q, size=size, n_hint=data.n_hint)
+    sample = tree_pass(
+        data.blocks, partial(sample_block, seed=seed, rate=rate),
+        partial(combine_samples, rate=rate), split_every,
+    )
+    _check_sample(sample)
+    n, passes = sample.n, 1
+    if sample.y.size >= n:
+        # The sample is all the data: solve it in memory.
+        result, name = run_solver(spec.solver, spec.problem(sample.X, sample.y, sample.w),
+                                  spec.solver_options)
+        return ChunkedFit(result.coef, float(result.intercept), float(result.objective),
+                          bool(result.certified), result.unique, float(result.gap), passes,
+                          int(result.n_iter), n, n, n, name)
+    center, gram, keep, n_iter = _pilot(sample, spec, n)
+    weight_sum = sample.weight_sum
+    lower, upper = _thresholds(sample, spec, center, gram, keep, n)
+    for _ in range(max_rounds):
+        band = Band(center, gram, lower, upper, spec.fit_intercept)
+        classified = tree_pass(
+            data.blocks, partial(classify_block, band=band, tau=spec.tau), combine_classified,
+            split_every,
+        )
+        passes += 1
+        counts = np.sum(list(classified.sides.values()), axis=0)
+        reduced = _Reduced(classified, counts, spec)
+        beta = center
+        cap = max(keep // 20, 10 * q)
+        while True:
+            result, name, beta, size_reduced = _solve_reduced(reduced, spec, beta)
+            n_iter += int(result.n_iter)
+            verified = tree_pass(
+                data.blocks, partial(verify_block, band=band, beta=beta, tau=spec.tau, cap=cap),
+                partial(combine_verified, cap=cap), split_every,
+                per_block=lambda i, r=reduced.repaired: {
+                    "repaired": np.asarray(r.get(i, []), dtype=np.intp)
+                },
+            )
+            passes += 1
+            if verified.sides != classified.sides:
+                raise RuntimeError(
+                    "The chunks' classification differed between two passes over the same "
+                    "data: the data changed between passes (a non-deterministic dask graph?)."
+                )
+            objective = verified.loss / weight_sum + spec.penalty(result.coef)
+            if verified.n_wrong == 0 or verified.n_wrong > cap:
+                break
+            reduced.put_back(verified, center)
+        if verified.n_wrong == 0:
+            certified = bool(result.certified) and reduced.globs_hold(beta)
+            return ChunkedFit(result.coef, float(result.intercept), float(objective), certified,
+                              result.unique, float(result.gap), passes, n_iter, n,
+                              sample.y.size, size_reduced, name)
+        # Many rows on the wrong side: the band was too narrow for the pilot's error. Widen it
+        # around whichever of the pilot and the last fit is better on the full data.
+        if verified.loss < classified.center_loss:
+            center = beta
+        keep *= 2
+        lower, upper = _thresholds(sample, spec, center, gram, keep, n)
+    warnings.warn(
+        f"DaskQuantileRegressor did not certify its fit in max_rounds={max_rounds} rounds "
+        f"({verified.n_wrong} rows on the wrong side of the band); increase max_rounds.",
+        ConvergenceWarning, stacklevel=3,
+    )
+    return ChunkedFit(result.coef, float(result.intercept), float(objective), False,
+                      None, float("nan"), passes, n_iter, n, sample.y.size, size_reduced, name)
+
+
+def _check_sample(sample) -> None:
+    if not sample.finite:
+        raise ValueError(
+            "Input contains NaN or infinity; drop or impute those rows before fitting "
+            "(e.g. `X[da.isfinite(X).all(axis=1)]`)."
+        )
+    if sample.negative_weight < 0:
+        raise ValueError(
+            f"sample_weight must be non-negative (smallest is {sample.negative_weight:g}); a "
+            "weight is a count of repetitions, so use 0 to drop a sample."
+        )
+    if sample.n == 0 or not sample.weight_sum > 0:
+        raise ValueError(
+            "No sample with a positive weight: give at least one sample a positive weight."
+        )
