@@ -72,35 +72,44 @@ class Sample:
     w: np.ndarray | None
     finite: bool = True
     negative_weight: float = 0.0
-    n_rows_raw: int = 0
+    chunks: int = 1
+
+
+def _raw(Xb, yb, wb):
+    as_float = [np.asarray(a, dtype=np.float64) for a in (Xb, yb)]
+    return (*as_float, None if wb is None else np.asarray(wb, dtype=np.float64))
+
+
+def _validity(Xb, yb, wb):
+    """``(all finite, smallest negative weight or 0)`` of one raw chunk."""
+    finite = bool(np.isfinite(Xb).all()) and bool(np.isfinite(yb).all())
+    negative = 0.0
+    if wb is not None:
+        finite = finite and bool(np.isfinite(wb).all())
+        negative = float(min(np.min(wb, initial=0.0), 0.0))
+    return finite, negative
 
 
 def sample_block(Xb, yb, wb, *, block_id: int, seed: int, rate) -> Sample:
-    """The rows of one chunk whose random key is below ``rate(n)`` (``n`` the chunk's length)."""
-    X = np.asarray(Xb, dtype=np.float64)
-    raw = X.shape[0]
-    finite = bool(np.isfinite(X).all()) and bool(np.isfinite(np.asarray(yb, float)).all())
-    negative = 0.0
-    if wb is not None:
-        w_raw = np.asarray(wb, dtype=np.float64)
-        finite = finite and bool(np.isfinite(w_raw).all())
-        negative = float(min(w_raw.min(initial=0.0), 0.0))
-    X, y, w = prepare_block(X, yb, wb)
+    """The rows of one chunk whose random key is below ``rate(n, 1)`` (``n`` its length)."""
+    finite, negative = _validity(*_raw(Xb, yb, wb))
+    X, y, w = prepare_block(Xb, yb, wb)
     # One independent stream per chunk, reproducible from the estimator's random_state.
     key = np.random.default_rng([seed, block_id]).random(y.size)
-    chosen = key < rate(y.size)
+    chosen = key < rate(y.size, 1)
     return Sample(
         n=y.size, weight_sum=float(y.size if w is None else w.sum()), key=key[chosen],
         X=X[chosen], y=y[chosen], w=None if w is None else w[chosen], finite=finite,
-        negative_weight=negative, n_rows_raw=raw,
+        negative_weight=negative,
     )
 
 
 def combine_samples(*parts: Sample, rate) -> Sample:
     """Union of chunk samples, pruned to the sampling rate of all the rows they stand for."""
     n = sum(p.n for p in parts)
+    chunks = sum(p.chunks for p in parts)
     key = np.concatenate([p.key for p in parts])
-    chosen = key < rate(n)
+    chosen = key < rate(n, chunks)
     weighted = parts[0].w is not None
     return Sample(
         n=n, weight_sum=sum(p.weight_sum for p in parts), key=key[chosen],
@@ -108,8 +117,7 @@ def combine_samples(*parts: Sample, rate) -> Sample:
         y=np.concatenate([p.y for p in parts])[chosen],
         w=np.concatenate([p.w for p in parts])[chosen] if weighted else None,
         finite=all(p.finite for p in parts),
-        negative_weight=min(p.negative_weight for p in parts),
-        n_rows_raw=sum(p.n_rows_raw for p in parts),
+        negative_weight=min(p.negative_weight for p in parts), chunks=chunks,
     )
 
 
@@ -151,6 +159,18 @@ class Classified:
     glob_weights: np.ndarray
     center_loss: float
     sides: dict = field(default_factory=dict)
+    finite: bool = True
+    negative_weight: float = 0.0
+
+    @property
+    def n(self) -> int:
+        """Rows classified (positive weight)."""
+        return self.y.size + int(np.sum(list(self.sides.values())))
+
+    @property
+    def weight_sum(self) -> float:
+        middle = self.y.size if self.w is None else float(self.w.sum())
+        return float(middle + self.glob_weights.sum())
 
 
 def _glob_sums(design, below, above, residual):
@@ -169,7 +189,12 @@ def _glob_sums(design, below, above, residual):
 
 def classify_block(Xb, yb, wb, *, block_id: int, band: Band, tau: float) -> Classified:
     """The band's rows of one chunk and the sums of the rows below and above it."""
+    finite, negative = _validity(*_raw(Xb, yb, wb))
     X, y, w = prepare_block(Xb, yb, wb)
+    if not finite:  # the client raises; the statistics of this chunk would be meaningless
+        return Classified(X[:0], y[:0], None if w is None else w[:0], np.zeros((2, X.shape[1]
+                          + int(band.intercept))), np.zeros(2), np.zeros(2), 0.0,
+                          {block_id: (0, 0)}, False, negative)
     design, residual, below, above = band.sides(X, y, w)
     middle = ~(below | above)
     sums, target_sums, totals = _glob_sums(design, below, above, residual)
@@ -177,7 +202,7 @@ def classify_block(Xb, yb, wb, *, block_id: int, band: Band, tau: float) -> Clas
         X=X[middle], y=y[middle], w=None if w is None else w[middle], glob_rows=sums,
         glob_targets=target_sums, glob_weights=totals,
         center_loss=_check_loss(residual, w, tau),
-        sides={block_id: (int(below.sum()), int(above.sum()))},
+        sides={block_id: (int(below.sum()), int(above.sum()))}, negative_weight=negative,
     )
 
 
@@ -194,6 +219,8 @@ def combine_classified(*parts: Classified) -> Classified:
         glob_targets=sum(p.glob_targets for p in parts),
         glob_weights=sum(p.glob_weights for p in parts),
         center_loss=sum(p.center_loss for p in parts), sides=sides,
+        finite=all(p.finite for p in parts),
+        negative_weight=min(p.negative_weight for p in parts),
     )
 
 
@@ -265,17 +292,18 @@ def combine_verified(*parts: Verified, cap: int) -> Verified:
 # --- one pass ------------------------------------------------------------------------------
 
 
-def tree_pass(blocks, kernel, combine, split_every: int, per_block=None):
+def tree_pass(blocks, kernel, combine, split_every: int, per_block=None, only=None):
     """Map ``kernel`` over the chunks and fold the results in a tree; one ``dask.compute``.
 
-    ``blocks`` is a list of ``(X_block, y_block, w_block)`` delayed objects; ``per_block(i)``
-    gives extra keyword arguments for chunk ``i``.
+    ``blocks`` is a list of ``(X_block, y_block, w_block)`` delayed objects; ``only`` the
+    indices of the chunks to visit (default all); ``per_block(i)`` gives extra keyword
+    arguments for chunk ``i``.
     """
     leaf = dask.delayed(kernel, pure=True)
     fold = dask.delayed(combine, pure=True)
+    only = range(len(blocks)) if only is None else only
     level = [
-        leaf(xb, yb, wb, block_id=i, **(per_block(i) if per_block else {}))
-        for i, (xb, yb, wb) in enumerate(blocks)
+        leaf(*blocks[i], block_id=i, **(per_block(i) if per_block else {})) for i in only
     ]
     while len(level) > 1:
         level = [fold(*level[i:i + split_every]) for i in range(0, len(level), split_every)]

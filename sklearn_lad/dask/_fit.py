@@ -54,7 +54,7 @@ from ..solvers._fn_core import (
     _solve_any_rank,
     _standardize,
 )
-from ..solvers.fn import _design
+from ..solvers.fn import _blas_controller, _design
 from ._chunks import (
     Band,
     _chunk_design,
@@ -93,7 +93,7 @@ class ChunkedFit:
     certified: bool
     unique: bool | None
     gap: float
-    n_passes: int
+    n_passes: float
     n_iter: int
     n_samples: int
     subsample: int
@@ -130,11 +130,28 @@ def pilot_size(n: int, q: int, size: int | None) -> int:
     return math.ceil(PILOT_FACTOR * math.sqrt(q) * n ** (2.0 / 3.0))
 
 
-def _sampling_rate(n: int, q: int, size: int | None, n_hint: int | None) -> float:
-    # m(n) / n decreases with n, so a chunk that only knows its own length over-samples and a
-    # combine, knowing more rows, can only prune.
-    n = max(n, n_hint or 0, 1)
-    return min(1.0, pilot_size(n, q, size) / n)
+def pilot_chunks(n_chunks: int, setting) -> int:
+    """How many chunks the sample pass reads: all, a fraction, or a number of them."""
+    if setting == "auto":
+        # A quarter of the chunks (at least 16): the pilot only has to be roughly right, the
+        # verification pass makes the answer exact whatever it is, and the sample pass then
+        # costs a quarter of a pass.
+        return min(n_chunks, max(16, math.ceil(n_chunks / 4)))
+    if isinstance(setting, float):
+        return min(n_chunks, max(1, math.ceil(setting * n_chunks)))
+    return min(n_chunks, int(setting))
+
+
+def _sampling_rate(n_rows, chunks, *, q, size, n_hint, n_chunks, read) -> float:
+    """Rate at which the chunks read keep rows, given ``n_rows`` seen in ``chunks`` of them.
+
+    ``n`` is known (``n_hint``) or estimated from the mean length of the chunks seen. The rate
+    ``m(n) / (n * read / n_chunks)`` decreases with ``n``, so a chunk that only knows its own
+    length over-samples and a combine, knowing more chunks, can only prune.
+    """
+    n = n_hint if n_hint is not None else n_rows / max(chunks, 1) * n_chunks
+    n = max(n, 1.0)
+    return min(1.0, pilot_size(n, q, size) * n_chunks / (n * read))
 
 
 def _thresholds(sample, spec: _Spec, center, gram, keep: int, n: int):
@@ -230,28 +247,43 @@ def _solve_reduced(reduced: _Reduced, spec: _Spec, warm: np.ndarray):
 
 
 def fit_chunked(
-    data: ChunkedData, spec: _Spec, *, size: int | None, max_rounds: int, seed: int,
+    data: ChunkedData, spec: _Spec, *, size: int | None, chunks, max_rounds: int, seed: int,
     split_every: int,
 ) -> ChunkedFit:
     """The exact quantile regression of chunked data (see the module docstring)."""
+    # One BLAS thread: the chunk kernels' products are thin (rows x q) and the client's
+    # factorisations small; the parallelism is dask's. With the threaded scheduler the kernels
+    # run in this process, and a BLAS pool per task oversubscribed the cores (distributed's
+    # workers already start with one BLAS thread).
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        return _fit_chunked(data, spec, size=size, chunks=chunks, max_rounds=max_rounds,
+                            seed=seed, split_every=split_every)
+
+
+def _fit_chunked(data, spec, *, size, chunks, max_rounds, seed, split_every) -> ChunkedFit:
     q = data.n_features + int(spec.fit_intercept)
-    rate = partial(_sampling_rate, q=q, size=size, n_hint=data.n_hint)
+    n_chunks = len(data.blocks)
+    read = pilot_chunks(n_chunks, chunks)
+    visit = np.sort(np.random.default_rng(seed).choice(n_chunks, read, replace=False))
+    rate = partial(_sampling_rate, q=q, size=size, n_hint=data.n_hint, n_chunks=n_chunks,
+                   read=read)
     sample = tree_pass(
         data.blocks, partial(sample_block, seed=seed, rate=rate),
-        partial(combine_samples, rate=rate), split_every,
+        partial(combine_samples, rate=rate), split_every, only=visit,
     )
-    _check_sample(sample)
-    n, passes = sample.n, 1
-    if sample.y.size >= n:
+    _check_data(sample)
+    passes = read / n_chunks
+    if read == n_chunks and sample.y.size >= sample.n:
         # The sample is all the data: solve it in memory.
+        n = sample.n
         result, name = run_solver(spec.solver, spec.problem(sample.X, sample.y, sample.w),
                                   spec.solver_options)
         return ChunkedFit(result.coef, float(result.intercept), float(result.objective),
                           bool(result.certified), result.unique, float(result.gap), passes,
                           int(result.n_iter), n, n, n, name)
-    center, gram, keep, n_iter = _pilot(sample, spec, n)
-    weight_sum = sample.weight_sum
-    lower, upper = _thresholds(sample, spec, center, gram, keep, n)
+    n_est = data.n_hint if data.n_hint is not None else sample.n * n_chunks / read
+    center, gram, keep, n_iter = _pilot(sample, spec, n_est)
+    lower, upper = _thresholds(sample, spec, center, gram, keep, n_est)
     for _ in range(max_rounds):
         band = Band(center, gram, lower, upper, spec.fit_intercept)
         classified = tree_pass(
@@ -259,6 +291,8 @@ def fit_chunked(
             split_every,
         )
         passes += 1
+        _check_data(classified)
+        n, weight_sum = classified.n, classified.weight_sum
         counts = np.sum(list(classified.sides.values()), axis=0)
         reduced = _Reduced(classified, counts, spec)
         beta = center
@@ -290,7 +324,10 @@ def fit_chunked(
                               sample.y.size, size_reduced, name)
         # Many rows on the wrong side: the band was too narrow for the pilot's error. Widen it
         # around whichever of the pilot and the last fit is better on the full data.
-        if verified.loss < classified.center_loss:
+        center_objective = classified.center_loss / weight_sum + spec.penalty(
+            center[int(spec.fit_intercept):]
+        )
+        if objective < center_objective:
             center = beta
         keep *= 2
         lower, upper = _thresholds(sample, spec, center, gram, keep, n)
@@ -303,18 +340,19 @@ def fit_chunked(
                       None, float("nan"), passes, n_iter, n, sample.y.size, size_reduced, name)
 
 
-def _check_sample(sample) -> None:
-    if not sample.finite:
+def _check_data(summary) -> None:
+    """Errors for what a pass found wrong with the data (``Sample`` or ``Classified``)."""
+    if not summary.finite:
         raise ValueError(
             "Input contains NaN or infinity; drop or impute those rows before fitting "
             "(e.g. `X[da.isfinite(X).all(axis=1)]`)."
         )
-    if sample.negative_weight < 0:
+    if summary.negative_weight < 0:
         raise ValueError(
-            f"sample_weight must be non-negative (smallest is {sample.negative_weight:g}); a "
+            f"sample_weight must be non-negative (smallest is {summary.negative_weight:g}); a "
             "weight is a count of repetitions, so use 0 to drop a sample."
         )
-    if sample.n == 0 or not sample.weight_sum > 0:
+    if summary.n == 0 or not summary.weight_sum > 0:
         raise ValueError(
             "No sample with a positive weight: give at least one sample a positive weight."
         )
