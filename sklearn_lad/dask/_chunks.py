@@ -24,8 +24,10 @@ Three kernels, one per kind of pass (``_fit.py`` drives them):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import dask
+import dask.array as da
 import numpy as np
 
 from ..solvers._fn_core import RowDesign, _band_statistics, _globs, _standardize
@@ -243,23 +245,24 @@ class Verified:
 
 def verify_block(
     Xb, yb, wb, *, block_id: int, band: Band, beta: np.ndarray, tau: float, cap: int,
-    repaired: np.ndarray | None,
+    repaired: dict,
 ) -> Verified:
     """Residual signs at ``beta`` of the rows of one chunk that were globbed.
 
     A globbed row must keep the sign of its side (residual <= 0 below the band, >= 0 above):
     then its dual sits at its bound and the reduced problem's dual certifies the full problem.
-    Rows already put back into the reduced problem (``repaired``, positions in the chunk) are
-    not globbed any more. The classification is recomputed from the band, so nothing per row is
-    stored between passes; its per-side counts are returned so the client can check that it
-    came out the same.
+    Rows already put back into the reduced problem (``repaired[block_id]``, positions in the
+    chunk) are not globbed any more. The classification is recomputed from the band, so
+    nothing per row is stored between passes; its per-side counts are returned so the client
+    can check that it came out the same.
     """
     X, y, w = prepare_block(Xb, yb, wb)
     design, _, below, above = band.sides(X, y, w)
     counts = (int(below.sum()), int(above.sum()))
-    if repaired is not None and repaired.size:
-        below[repaired] = False
-        above[repaired] = False
+    if repaired.get(block_id):
+        back = np.asarray(repaired[block_id], dtype=np.intp)
+        below[back] = False
+        above[back] = False
     residual = y - design.matvec(beta)
     # Strict inequalities: a globbed row on the fit is consistent with either bound.
     wrong = (below & (residual > 0)) | (above & (residual < 0))
@@ -292,20 +295,44 @@ def combine_verified(*parts: Verified, cap: int) -> Verified:
 # --- one pass ------------------------------------------------------------------------------
 
 
-def tree_pass(blocks, kernel, combine, split_every: int, per_block=None, only=None):
-    """Map ``kernel`` over the chunks and fold the results in a tree; one ``dask.compute``.
+def _leaf(Xb, yb, wb=None, *, kernel, ids, block_id=None, **kwargs):
+    """One chunk's kernel result, wrapped as the single element of an object block."""
+    out = np.empty((1, 1), dtype=object)
+    index = int(block_id[0] if ids is None else ids[block_id[0]])
+    out[0, 0] = kernel(Xb, yb[:, 0], None if wb is None else wb[:, 0], block_id=index,
+                       **kwargs)
+    return out
 
-    ``blocks`` is a list of ``(X_block, y_block, w_block)`` delayed objects; ``only`` the
-    indices of the chunks to visit (default all); ``per_block(i)`` gives extra keyword
-    arguments for chunk ``i``.
+
+def _unwrap(part):
+    return part[0, 0] if isinstance(part, np.ndarray) else part
+
+
+def _fold(*parts, combine):
+    return combine(*(_unwrap(p) for p in parts))
+
+
+def tree_pass(arrays, kernel, combine, split_every: int, only=None, **kwargs):
+    """Map ``kernel`` over the row chunks and fold the results in a tree; one ``dask.compute``.
+
+    ``arrays`` is ``(X, y, w)`` (dask arrays with the same row chunks, ``w`` may be ``None``),
+    ``only`` the indices of the chunks to visit (default all), ``kwargs`` the kernel's other
+    arguments. The kernel runs through ``map_blocks``, so dask fuses it with the tasks that
+    produce the chunk (reading or generating it) and no chunk is held between tasks.
     """
-    leaf = dask.delayed(kernel, pure=True)
-    fold = dask.delayed(combine, pure=True)
-    only = range(len(blocks)) if only is None else only
-    level = [
-        leaf(*blocks[i], block_id=i, **(per_block(i) if per_block else {})) for i in only
-    ]
+    X, y, w = arrays
+    if only is not None:
+        X, y = X.blocks[list(only)], y.blocks[list(only)]
+        w = None if w is None else w.blocks[list(only)]
+    columns = [X, y[:, None]] + ([] if w is None else [w[:, None]])
+    parts = da.map_blocks(
+        _leaf, *columns, kernel=kernel, ids=None if only is None else np.asarray(only),
+        dtype=object, chunks=((1,) * X.numblocks[0], (1,)), meta=np.empty((0, 0), dtype=object),
+        **kwargs,
+    )
+    fold = dask.delayed(partial(_fold, combine=combine), pure=True)
+    level = list(parts.to_delayed(optimize_graph=True).ravel())
     while len(level) > 1:
         level = [fold(*level[i:i + split_every]) for i in range(0, len(level), split_every)]
     (result,) = dask.compute(level[0])
-    return result
+    return _unwrap(result)

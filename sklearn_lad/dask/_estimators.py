@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-import dask
 import dask.array as da
 import dask.dataframe as dd
 import numpy as np
@@ -75,13 +74,8 @@ def _chunked(X, y, sample_weight) -> tuple[ChunkedData, np.ndarray | None]:
     y = _align(X, _as_array(y, "y", 1), "y")
     w = None if sample_weight is None else _align(X, _as_array(sample_weight, "sample_weight",
                                                                 1), "sample_weight")
-    # optimize_graph=False keeps the original keys, so chunks of X that y (or the weights) are
-    # computed from are shared by the pass's one graph instead of being computed twice.
-    xb = X.to_delayed(optimize_graph=False)[:, 0]
-    yb = y.to_delayed(optimize_graph=False)
-    wb = [None] * len(xb) if w is None else list(w.to_delayed(optimize_graph=False))
     n_hint = None if np.isnan(X.shape[0]) else int(X.shape[0])
-    return ChunkedData(list(zip(xb, yb, wb)), int(X.shape[1]), n_hint), names
+    return ChunkedData((X, y, w), int(X.shape[1]), n_hint), names
 
 
 class DaskQuantileRegressor(RegressorMixin, BaseEstimator):
@@ -275,9 +269,10 @@ class DaskQuantileRegressor(RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=False)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        blocks = [(dask.delayed(X), dask.delayed(y),
-                   None if sample_weight is None else dask.delayed(sample_weight))]
-        return ChunkedData(blocks, X.shape[1], X.shape[0])
+        arrays = (da.from_array(X, chunks=X.shape), da.from_array(y, chunks=y.shape),
+                  None if sample_weight is None else da.from_array(sample_weight,
+                                                                   chunks=y.shape))
+        return ChunkedData(arrays, X.shape[1], X.shape[0])
 
     def predict(self, X):
         """Predict the conditional ``tau``-quantile, chunk by chunk.

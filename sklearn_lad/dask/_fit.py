@@ -78,7 +78,7 @@ EXPECTED_MISSES = 0.1
 class ChunkedData:
     """Row chunks of ``(X, y, sample_weight)`` as delayed objects, and what is known of them."""
 
-    blocks: list
+    arrays: tuple  # (X, y, w): dask arrays with the same row chunks; w may be None
     n_features: int
     n_hint: int | None  # number of rows when the chunk sizes are known
 
@@ -262,14 +262,14 @@ def fit_chunked(
 
 def _fit_chunked(data, spec, *, size, chunks, max_rounds, seed, split_every) -> ChunkedFit:
     q = data.n_features + int(spec.fit_intercept)
-    n_chunks = len(data.blocks)
+    n_chunks = data.arrays[0].numblocks[0]
     read = pilot_chunks(n_chunks, chunks)
     visit = np.sort(np.random.default_rng(seed).choice(n_chunks, read, replace=False))
     rate = partial(_sampling_rate, q=q, size=size, n_hint=data.n_hint, n_chunks=n_chunks,
                    read=read)
     sample = tree_pass(
-        data.blocks, partial(sample_block, seed=seed, rate=rate),
-        partial(combine_samples, rate=rate), split_every, only=visit,
+        data.arrays, sample_block, partial(combine_samples, rate=rate), split_every,
+        only=visit, seed=seed, rate=rate,
     )
     _check_data(sample)
     passes = read / n_chunks
@@ -287,8 +287,8 @@ def _fit_chunked(data, spec, *, size, chunks, max_rounds, seed, split_every) -> 
     for _ in range(max_rounds):
         band = Band(center, gram, lower, upper, spec.fit_intercept)
         classified = tree_pass(
-            data.blocks, partial(classify_block, band=band, tau=spec.tau), combine_classified,
-            split_every,
+            data.arrays, classify_block, combine_classified, split_every, band=band,
+            tau=spec.tau,
         )
         passes += 1
         _check_data(classified)
@@ -301,11 +301,8 @@ def _fit_chunked(data, spec, *, size, chunks, max_rounds, seed, split_every) -> 
             result, name, beta, size_reduced = _solve_reduced(reduced, spec, beta)
             n_iter += int(result.n_iter)
             verified = tree_pass(
-                data.blocks, partial(verify_block, band=band, beta=beta, tau=spec.tau, cap=cap),
-                partial(combine_verified, cap=cap), split_every,
-                per_block=lambda i, r=reduced.repaired: {
-                    "repaired": np.asarray(r.get(i, []), dtype=np.intp)
-                },
+                data.arrays, verify_block, partial(combine_verified, cap=cap), split_every,
+                band=band, beta=beta, tau=spec.tau, cap=cap, repaired=reduced.repaired,
             )
             passes += 1
             if verified.sides != classified.sides:
