@@ -181,16 +181,34 @@ def _pilot(sample, spec: _Spec, n: int):
 
 
 class _Reduced:
-    """The reduced problem on the client: band rows, rows put back, and the two globs."""
+    """The reduced problem on the client: band rows, rows put back, and the two globs.
+
+    The rows live in one buffer with two spare rows at the end for the globs, so building the
+    problem for the backend copies nothing.
+    """
 
     def __init__(self, classified, counts, spec: _Spec):
         self.spec = spec
-        self.parts = [(classified.X, classified.y, classified.w)]
+        self.size = 0
+        self.X = np.empty((0, classified.X.shape[1]))
+        self.y = np.empty(0)
+        self.w = np.empty(0)
+        self._append(classified.X, classified.y, classified.w)
         self.glob_rows = classified.glob_rows.copy()
         self.glob_targets = classified.glob_targets.copy()
         self.glob_weights = classified.glob_weights.copy()
         self.glob_counts = np.array(counts, dtype=np.int64)
         self.repaired: dict[int, list] = {}
+
+    def _append(self, X, y, w):
+        size = self.size + y.size
+        grown = (np.empty((size + 2, X.shape[1])), np.empty(size + 2), np.empty(size + 2))
+        for new, old, extra in zip(grown, (self.X, self.y, self.w),
+                                   (X, y, np.ones(y.size) if w is None else w)):
+            new[:self.size] = old[:self.size]
+            new[self.size:size] = extra
+        self.X, self.y, self.w = grown
+        self.size = size
 
     def globs(self):
         """``(rows, targets, weights, sides)`` of the non-empty globs, as observations."""
@@ -202,12 +220,9 @@ class _Reduced:
 
     def problem(self) -> QuantileProblem:
         rows, targets, U, _ = self.globs()
-        X = np.concatenate([p[0] for p in self.parts] + [rows])
-        y = np.concatenate([p[1] for p in self.parts] + [targets])
-        w = np.concatenate(
-            [np.ones(p[1].size) if p[2] is None else p[2] for p in self.parts] + [U]
-        )
-        return self.spec.problem(X, y, w)
+        end = self.size + U.size
+        self.X[self.size:end], self.y[self.size:end], self.w[self.size:end] = rows, targets, U
+        return self.spec.problem(self.X[:end], self.y[:end], self.w[:end])
 
     def put_back(self, verified, center: np.ndarray):
         """Move wrongly signed rows from their glob into the problem (sums subtracted)."""
@@ -224,7 +239,7 @@ class _Reduced:
             self.glob_targets[side] -= w[mine] @ (y[mine] + sign * np.abs(residual[mine]))
             self.glob_weights[side] -= w[mine].sum()
             self.glob_counts[side] -= int(mine.sum())
-        self.parts.append((X, y, verified.w))
+        self._append(X, y, verified.w)
         for block, row in verified.where:
             self.repaired.setdefault(int(block), []).append(int(row))
 
@@ -295,6 +310,7 @@ def _fit_chunked(data, spec, *, size, chunks, max_rounds, seed, split_every) -> 
         n, weight_sum = classified.n, classified.weight_sum
         counts = np.sum(list(classified.sides.values()), axis=0)
         reduced = _Reduced(classified, counts, spec)
+        classified.X = classified.y = classified.w = None  # the buffer holds them now
         beta = center
         cap = max(keep // 20, 10 * q)
         while True:
