@@ -128,7 +128,7 @@ def scheduler(kind: str, workers: int, memory_limit: str):
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, memory_limit=memory_limit,
-                      processes=True, dashboard_address=None) as cluster, Client(cluster):
+                      processes=True, dashboard_address=":0") as cluster, Client(cluster):
         yield f"LocalCluster, {workers} workers x 1 thread, memory limit {memory_limit}"
 
 

@@ -150,7 +150,7 @@ def test_distributed_local_cluster():
     X, y, w = _data(20_000, 3, seed=11, weights=True)
     ref = _reference(X, y, w, 0.9, 0.0)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster):
         model = DaskQuantileRegressor(tau=0.9).fit(
             _chunk(X, 2500), _chunk(y, 2500), sample_weight=_chunk(w, 2500)
         )

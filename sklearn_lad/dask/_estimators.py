@@ -115,7 +115,8 @@ class DaskQuantileRegressor(RegressorMixin, BaseEstimator):
         pass makes the answer exact), so reading part of the data saves most of a pass; on
         data whose chunks differ systematically (sorted rows) use ``1.0``.
     max_rounds : int, default=10
-        Band classifications allowed (each is one pass; rows put back cost one pass each).
+        Verification passes allowed (one per reduced solve); a fit that does not certify
+        within them warns with a ``ConvergenceWarning`` and ``certified_=False``.
     random_state : int, default=0
         Seed of the subsample. The answer does not depend on it, only the passes taken.
     split_every : int, default=8
@@ -326,7 +327,7 @@ class DaskLADRegressor(DaskQuantileRegressor):
     pilot_chunks : "auto", int or float, default="auto"
         Chunks the sample pass reads (a number or a fraction).
     max_rounds : int, default=10
-        Band classifications allowed.
+        Verification passes allowed.
     random_state : int, default=0
         Seed of the subsample.
     split_every : int, default=8

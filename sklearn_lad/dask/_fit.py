@@ -299,58 +299,94 @@ def _fit_chunked(data, spec, *, size, chunks, max_rounds, seed, split_every) -> 
     n_est = data.n_hint if data.n_hint is not None else sample.n * n_chunks / read
     center, gram, keep, n_iter = _pilot(sample, spec, n_est)
     lower, upper = _thresholds(sample, spec, center, gram, keep, n_est)
-    for _ in range(max_rounds):
+    rounds = 0
+    while True:
         band = Band(center, gram, lower, upper, spec.fit_intercept)
         classified = tree_pass(
             data.arrays, classify_block, combine_classified, split_every, band=band,
             tau=spec.tau,
         )
-        passes += 1
         _check_data(classified)
-        n, weight_sum = classified.n, classified.weight_sum
-        counts = np.sum(list(classified.sides.values()), axis=0)
-        reduced = _Reduced(classified, counts, spec)
-        classified.X = classified.y = classified.w = None  # the buffer holds them now
-        beta = center
-        cap = max(keep // 20, 10 * q)
-        while True:
-            result, name, beta, size_reduced = _solve_reduced(reduced, spec, beta)
-            n_iter += int(result.n_iter)
-            verified = tree_pass(
-                data.arrays, verify_block, partial(combine_verified, cap=cap), split_every,
-                band=band, beta=beta, tau=spec.tau, cap=cap, repaired=reduced.repaired,
-            )
-            passes += 1
-            if verified.sides != classified.sides:
-                raise RuntimeError(
-                    "The chunks' classification differed between two passes over the same "
-                    "data: the data changed between passes (a non-deterministic dask graph?)."
-                )
-            objective = verified.loss / weight_sum + spec.penalty(result.coef)
-            if verified.n_wrong == 0 or verified.n_wrong > cap:
-                break
-            reduced.put_back(verified, center)
-        if verified.n_wrong == 0:
-            certified = bool(result.certified) and reduced.globs_hold(beta)
-            return ChunkedFit(result.coef, float(result.intercept), float(objective), certified,
-                              result.unique, float(result.gap), passes, n_iter, n,
-                              sample.y.size, size_reduced, name)
+        n = classified.n  # before the band's rows move to the reduced problem's buffer
+        outcome = _solve_and_verify(data, spec, band, classified, max(keep // 20, 10 * q),
+                                    split_every, max_rounds - rounds, center)
+        rounds += outcome.rounds
+        passes += 1 + outcome.rounds
+        n_iter += outcome.n_iter
+        fit = outcome.fit
+        if outcome.wrong == 0 or rounds >= max_rounds:
+            break
         # Many rows on the wrong side: the band was too narrow for the pilot's error. Widen it
         # around whichever of the pilot and the last fit is better on the full data.
-        center_objective = classified.center_loss / weight_sum + spec.penalty(
-            center[int(spec.fit_intercept):]
-        )
-        if objective < center_objective:
-            center = beta
+        if outcome.objective < outcome.center_objective:
+            center = outcome.beta
         keep *= 2
         lower, upper = _thresholds(sample, spec, center, gram, keep, n)
-    warnings.warn(
-        f"DaskQuantileRegressor did not certify its fit in max_rounds={max_rounds} rounds "
-        f"({verified.n_wrong} rows on the wrong side of the band); increase max_rounds.",
-        ConvergenceWarning, stacklevel=3,
+    certified = outcome.wrong == 0 and outcome.certified
+    if outcome.wrong:
+        warnings.warn(
+            f"DaskQuantileRegressor did not certify its fit in max_rounds={max_rounds} passes "
+            f"({outcome.wrong} rows on the wrong side of the band); increase max_rounds.",
+            ConvergenceWarning, stacklevel=3,
+        )
+    return ChunkedFit(fit.coef, float(fit.intercept), float(outcome.objective), certified,
+                      fit.unique if certified else None, float(fit.gap), passes, n_iter,
+                      n, sample.y.size, outcome.size, outcome.solver)
+
+
+@dataclass
+class _Outcome:
+    """One band's reduced solves and verifications."""
+
+    fit: object  # the last SolverResult
+    solver: str
+    beta: np.ndarray
+    size: int
+    objective: float
+    center_objective: float
+    wrong: int
+    certified: bool
+    rounds: int
+    n_iter: int
+
+
+def _solve_and_verify(data, spec, band, classified, cap, split_every, budget, center):
+    """Solve the reduced problem, verify, put wrong rows back; one pass per verification.
+
+    Stops when every globbed row keeps its sign, when more than ``cap`` do not (the band must
+    be widened), or after ``budget`` verifications.
+    """
+    n_iter = rounds = 0
+    weight_sum = classified.weight_sum
+    counts = np.sum(list(classified.sides.values()), axis=0)
+    reduced = _Reduced(classified, counts, spec)
+    classified.X = classified.y = classified.w = None  # the buffer holds them now
+    beta = center
+    while True:
+        result, name, beta, size = _solve_reduced(reduced, spec, beta)
+        n_iter += int(result.n_iter)
+        verified = tree_pass(
+            data.arrays, verify_block, partial(combine_verified, cap=cap), split_every,
+            band=band, beta=beta, tau=spec.tau, cap=cap, repaired=reduced.repaired,
+        )
+        rounds += 1
+        if verified.sides != classified.sides:
+            raise RuntimeError(
+                "The chunks' classification differed between two passes over the same data: "
+                "the data changed between passes (a non-deterministic dask graph?)."
+            )
+        if verified.n_wrong == 0 or verified.n_wrong > cap or rounds >= budget:
+            break
+        reduced.put_back(verified, center)
+    off = int(spec.fit_intercept)
+    return _Outcome(
+        fit=result, solver=name, beta=beta, size=size,
+        objective=verified.loss / weight_sum + spec.penalty(result.coef),
+        center_objective=classified.center_loss / weight_sum + spec.penalty(center[off:]),
+        wrong=verified.n_wrong,
+        certified=bool(result.certified) and reduced.globs_hold(beta),
+        rounds=rounds, n_iter=n_iter,
     )
-    return ChunkedFit(result.coef, float(result.intercept), float(objective), False,
-                      None, float("nan"), passes, n_iter, n, sample.y.size, size_reduced, name)
 
 
 def _check_data(summary) -> None:
