@@ -30,7 +30,7 @@ import dask
 import dask.array as da
 import numpy as np
 
-from ..solvers._fn_core import RowDesign, _band_statistics, _globs, _standardize
+from ._engine import _band_statistics, _globs, _standardize, chunk_design, n_columns
 
 
 def prepare_block(Xb, yb, wb):
@@ -48,10 +48,8 @@ def prepare_block(Xb, yb, wb):
     return X, y, w
 
 
-def _chunk_design(X, y, w, intercept: bool) -> RowDesign:
-    q = X.shape[1] + int(intercept)
-    u = np.ones(y.size) if w is None else w
-    return RowDesign(X, intercept, np.empty((0, q)), y, u)
+def _chunk_design(X, y, w, intercept: bool):
+    return chunk_design(X, y, w, intercept)
 
 
 def _check_loss(residual, w, tau: float) -> float:
@@ -178,7 +176,7 @@ class Classified:
 def _glob_sums(design, below, above, residual):
     """``_globs``' pseudo-observations turned back into sums, which add up across chunks."""
     rows, targets, weights = _globs(design, below, above, residual)
-    sums = np.zeros((2, design.q))
+    sums = np.zeros((2, n_columns(design)))
     target_sums = np.zeros(2)
     totals = np.zeros(2)
     present = [side for side, mask in enumerate((below, above)) if mask.any()]

@@ -1,6 +1,6 @@
 """Portnoy & Koenker's preprocessing on row-chunked data: the exact fit in a few passes.
 
-The in-memory scheme (``solvers/_fn_core.py``'s ``preprocess_solve``) maps onto chunked data:
+The in-memory scheme (``preprocess_solve`` of ``solver="fn"``) maps onto chunked data:
 
 1. *sample pass*: a uniform random subsample of ``m = sqrt(q) n^(2/3)`` rows (``q`` columns
    with the intercept) comes to the client, with ``n``, the weight total and the data checks;
@@ -47,14 +47,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._problem import QuantileProblem
 from ..solvers import run_solver
-from ..solvers._fn_core import (
-    _band_statistics,
-    _band_width,
-    _cut_points,
-    _solve_any_rank,
-    _standardize,
-)
-from ..solvers.fn import _blas_controller, _design
 from ._chunks import (
     Band,
     _chunk_design,
@@ -65,6 +57,17 @@ from ._chunks import (
     sample_block,
     tree_pass,
     verify_block,
+)
+from ._engine import (
+    _band_statistics,
+    _band_width,
+    _cut_points,
+    _standardize,
+    n_columns,
+    problem_design,
+    row_weights,
+    single_threaded_blas,
+    solve_any_rank,
 )
 
 # Pilot subsample size is PILOT_FACTOR * sqrt(q) * n^(2/3) (Portnoy & Koenker's rate); the
@@ -165,17 +168,17 @@ def _thresholds(sample, spec: _Spec, center, gram, keep: int, n: int):
 def _pilot(sample, spec: _Spec, n: int):
     """Rough fit on the sample, its Gram matrix, and the band size ``keep`` for ``n`` rows."""
     problem = spec.problem(sample.X, sample.y, sample.w)
-    design = _design(problem)
+    design = problem_design(problem)
     options = spec.solver_options or {}
-    fit, _ = _solve_any_rank(
+    fit, _ = solve_any_rank(
         design, spec.tau, exact=False, approx_tol=1e-5, max_iter=int(options.get("max_iter", 100))
     )
-    gram = design.gram(design.u)
+    gram = design.gram(row_weights(design))
     obs = _chunk_design(sample.X, sample.y, sample.w, spec.fit_intercept)
     _, spread = _band_statistics(obs, fit.beta, gram)
     spread_sum = float(spread.sum()) * n / max(sample.y.size, 1)
     width = _band_width(spread_sum, spec.tau, EXPECTED_MISSES)
-    q = design.q
+    q = n_columns(design)
     keep = max(int(2.0 * width * math.sqrt(spec.tau * (1.0 - spec.tau)) * spread_sum), 20 * q)
     return fit.beta, gram, keep, fit.n_iter
 
@@ -270,7 +273,7 @@ def fit_chunked(
     # factorisations small; the parallelism is dask's. With the threaded scheduler the kernels
     # run in this process, and a BLAS pool per task oversubscribed the cores (distributed's
     # workers already start with one BLAS thread).
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         return _fit_chunked(data, spec, size=size, chunks=chunks, max_rounds=max_rounds,
                             seed=seed, split_every=split_every)
 
