@@ -62,12 +62,12 @@ __all__ = [
 #: while staying below every positive normal float64 that data can carry in practice.
 TINY_SCALE = 1e-300
 
-# -- the certificate and the canonical point (``_face.py``, ``solvers/_interior_point.py``, ``_path.py``) -----
+# -- the certificate and the canonical point (``_face.py``, ``_interior_point.py``, ``_path.py``)
 
 #: A residual counts as zero (the row is interpolated) when ``|r_i| <= ZERO_RESIDUAL_RTOL *
 #: (max|y| + max|fitted|)``. Exact vertices leave residuals of ~1e-15 of that scale; an
 #: interior-point answer near its tolerance leaves ~1e-10. Formerly ``_face.ZERO_TOL`` and
-#: ``_fn_core._ZERO_TOL`` (now ``solvers/_interior_point.py``) (both 1e-9), also used by ``_path``'s homotopy.
+#: ``_fn_core._ZERO_TOL`` (both 1e-9), also used by ``_path``'s homotopy.
 ZERO_RESIDUAL_RTOL = 1e-9
 
 #: Slack, relative to the row's box width ``w_i``, by which a dual value may leave its box
