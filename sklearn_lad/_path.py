@@ -25,7 +25,7 @@ L1-norm quantile regression vertex by vertex). :func:`quantile_path` walks down 
   Portnoy & Koenker's 1997 preprocessing);
 * zero residuals outside ``Z`` (ties, repeated rows) make a vertex degenerate; as in Barrodale &
   Roberts' method each such observation keeps the side it came from. Where the optimum is not
-  unique, the shared finisher (``_face.finalize``) moves the vertex to the canonical point of
+  unique, the shared finisher (``_certificate.finalize``) moves the vertex to the canonical point of
   the optimal set, and where the homotopy cannot continue (a singular basis, too many steps)
   the backend named by ``solver`` solves the grid value, warm-started, and the homotopy resumes
   from its answer.
@@ -61,7 +61,7 @@ from scipy.linalg.lapack import dgecon, dgetrf, dgetri
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
-from ._face import ZERO_TOL, finalize
+from ._certificate import ZERO_TOL, finalize
 from ._problem import QuantileProblem, SolverResult
 from .solvers import resolve_solver, run_solver
 
@@ -180,7 +180,7 @@ def _null_fit(problem: QuantileProblem, solver: str, options) -> SolverResult:
 
 
 def _zero_residuals(y: np.ndarray, fitted: np.ndarray) -> np.ndarray:
-    # The finisher's notion of a zero residual (see _face._zero_set).
+    # The finisher's notion of a zero residual (see _certificate._zero_set).
     scale = ZERO_TOL * (np.max(np.abs(y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
     return np.abs(y - fitted) <= max(scale, 1e-300)
 

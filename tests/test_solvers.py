@@ -13,7 +13,7 @@ from hypothesis import given
 from numpy.testing import assert_allclose
 
 from sklearn_lad import available_solvers
-from sklearn_lad._face import certify
+from sklearn_lad._certificate import certify
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad.solvers import get_solver, run_solver
 

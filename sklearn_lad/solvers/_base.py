@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 
 from threadpoolctl import ThreadpoolController
 
-from .._face import finalize
+from .._certificate import finalize_equilibrated
 from .._problem import QuantileProblem, SolverResult
+from .._scaling import equilibrate
 
 __all__ = [
     "Solver",
@@ -188,15 +189,22 @@ def run_solver(
     options: dict[str, Any] | None = None,
     warm_start: tuple[Any, float] | None = None,
 ) -> tuple[SolverResult, str]:
-    """Resolve ``name``, run the backend and return ``(result, resolved_name)``."""
+    """Resolve ``name``, run the backend and return ``(result, resolved_name)``.
+
+    The backend and the certificate see the equilibrated problem (``sklearn_lad._scaling``);
+    the result comes back in ``problem``'s coordinates.
+    """
     cls = resolve_solver(name, problem)
     solver = cls(**(options or {}))
-    if not cls.supports_warm_start:
+    scaled, scaling = equilibrate(problem)
+    if not cls.supports_warm_start or warm_start is None:
         warm_start = None
-    result = solver.solve(problem, warm_start=warm_start)
+    else:
+        warm_start = scaling.to_scaled(*warm_start)
+    result = solver.solve(scaled, warm_start=warm_start)
     if cls.exact:
         # The certificate's work is matrix-vector products and small factorisations, which one
         # BLAS thread does as fast, and without stalling when the cores are shared.
         with _blas_controller().limit(limits=1, user_api="blas"):
-            result = finalize(problem, result)
-    return result, cls.name
+            result = finalize_equilibrated(scaled, result, scaling.metric())
+    return scaling.undo(problem, scaled, result), cls.name
