@@ -17,8 +17,9 @@ here, and every backend benefits without knowing:
 * sparse ``X`` is scaled column-wise through its stored values, never densified or centred;
 * weights are scaled by a power of two near their largest value, so their sum cannot overflow.
 
-The canonical (minimum-norm) point is defined in the user's coordinates: :meth:`Equilibration.metric`
-gives the affine map from scaled to original coefficients that the canonical step minimises.
+The canonical (minimum-norm) point is defined in the user's coordinates:
+:meth:`Equilibration.metric` gives the affine map from scaled to original coefficients whose
+norm the canonical step minimises.
 
 References
 ----------
@@ -122,7 +123,8 @@ class Equilibration:
             return result
         coef, intercept = self.to_original(result.coef, result.intercept)
         coef = coef + 0.0  # -0.0 -> 0.0
-        objective = problem.objective(coef, intercept)
+        with np.errstate(over="ignore", invalid="ignore"):
+            objective = problem.objective(coef, intercept)
         if not np.isfinite(objective):  # e.g. weights whose sum overflows: use the scaled sum
             objective = float(result.objective) * self.y_scale
         dual = result.dual

@@ -34,7 +34,7 @@ and the row at the minimum enters the basis; several simplex vertices are crosse
 
 Rank deficiency (collinear or zero columns, ``n < p``) shows in stage 1: a coefficient whose
 move changes no fitted value lies in the span of the basic columns and is left out at zero, so
-the basis has ``rank(A)`` rows; the shared finisher (``_certificate.py``) then moves the answer to the
+the basis has ``rank(A)`` rows; the shared finisher (``finalize``) then moves the answer to the
 canonical point of the optimal face. Degenerate vertices (ties, repeated rows, exact fits: more
 zero residuals than coefficients) give zero-length pivots, on which simplex rules can cycle or
 crawl. After a run of them ``y`` is perturbed by a tiny random amount (Charnes 1952), which makes
