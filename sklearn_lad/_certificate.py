@@ -89,11 +89,11 @@ def _column_magnitude(aug: AugmentedProblem) -> np.ndarray:
     return np.concatenate([[1.0] * aug.offset, top])
 
 
-def _zero_tolerance(aug: AugmentedProblem, beta: np.ndarray, tol: float) -> np.ndarray:
+def _zero_tolerance(aug: AugmentedProblem, magnitude: np.ndarray, tol: float) -> np.ndarray:
     """Per-row bound under which a residual is rounding. An observation's is ``tol`` times its
-    own terms; a penalty pseudo-row's (residual ``-b_j``) is the coefficient whose largest
-    contribution to any fitted value is below ``tol`` times the observations' scale."""
-    magnitude = _magnitude(aug, beta)
+    own terms (``magnitude``, from :func:`_magnitude`); a penalty pseudo-row's (residual
+    ``-b_j``) is the coefficient whose largest contribution to any fitted value is below
+    ``tol`` times the observations' scale."""
     n, k = aug.n_samples, aug.penalized.size
     bound = tol * magnitude
     if k:
@@ -104,9 +104,8 @@ def _zero_tolerance(aug: AugmentedProblem, beta: np.ndarray, tol: float) -> np.n
     return np.maximum(bound, 1e-300)
 
 
-def _zero_set(aug: AugmentedProblem, residual: np.ndarray, beta: np.ndarray, basis=None,
-              tol=ZERO_TOL):
-    zero = np.abs(residual) <= _zero_tolerance(aug, beta, tol)
+def _zero_set(residual: np.ndarray, bound: np.ndarray, basis=None):
+    zero = np.abs(residual) <= bound
     if basis is not None:
         zero[np.asarray(basis, dtype=np.intp)] = True
     return np.flatnonzero(zero)
@@ -124,7 +123,8 @@ def _polish(aug: AugmentedProblem, beta: np.ndarray, zero_set: np.ndarray) -> np
     # Keep the polish only if it really interpolates (the rows may be inconsistent when the
     # candidate was not near a vertex).
     misfit = np.abs(rows @ polished - aug.y[zero_set])
-    if np.all(misfit <= 1e-8 * np.maximum(_magnitude(aug, polished)[zero_set], 1e-300)):
+    terms = np.abs(aug.y[zero_set]) + np.abs(rows) @ np.abs(polished)
+    if np.all(misfit <= 1e-8 * np.maximum(terms, 1e-300)):
         return polished
     return beta
 
@@ -251,38 +251,44 @@ def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> C
 def _polished_zero_set(aug, beta, basis, tol):
     """The rows ``beta`` (nearly) interpolates and ``beta`` polished onto them."""
     residual = aug.y - aug.matvec(beta)
-    zero_set = _zero_set(aug, residual, beta, basis, tol)
+    # The rows' magnitudes are a scale, computed once: polishing moves beta by rounding.
+    bound = _zero_tolerance(aug, _magnitude(aug, beta), tol)
+    zero_set = _zero_set(residual, bound, basis)
     if basis is not None or zero_set.size > aug.shape[1]:
         # An approximate backend may name more rows than a vertex interpolates, or dependent
         # ones (collinear columns); keep the rows that are exactly zero plus the independent
         # rows nearest to zero, and let the polish decide the rest.
-        exact = _zero_set(aug, residual, beta, tol=tol)
+        exact = _zero_set(residual, bound)
         ordered = zero_set[np.argsort(np.abs(residual[zero_set]), kind="stable")]
         zero_set = np.union1d(exact, independent_rows(aug.rows(ordered), ordered))
     for _ in range(3):
         beta = _polish(aug, beta, zero_set)
         residual = aug.y - aug.matvec(beta)
-        grown = _zero_set(aug, residual, beta, zero_set, tol)
+        grown = _zero_set(residual, bound, zero_set)
         if grown.size == zero_set.size:
             break
         zero_set = grown
     return beta, residual, zero_set
 
 
-def duality_gap(aug: AugmentedProblem, beta: np.ndarray, dual: np.ndarray) -> tuple[float, bool]:
+def duality_gap(aug: AugmentedProblem, beta: np.ndarray, dual: np.ndarray, terms=None
+                ) -> tuple[float, bool]:
     """Gap of ``(beta, dual)`` and whether ``dual`` is feasible, both without cancellation.
 
     With ``A'd = 0`` the gap ``loss - y'd`` equals ``sum_i (w_i rho_tau(r_i) - d_i r_i)``, a sum
     of complementary-slackness terms that are each >= 0 for ``d`` in its box, so no digits are
     lost to ``y``'s offset or scale. Feasibility ``A'd = 0`` is judged per column against the
-    terms it sums (``|A|'|d|``), so a column multiplied by 1e-10 is checked as strictly as any.
+    terms it sums (``|A|'|d|``, or ``terms`` when given), so a column multiplied by 1e-10 is
+    checked as strictly as any.
     """
     residual = aug.residual(beta)
     lower, upper = aug.dual_bounds()
     slack = np.where(residual >= 0, upper - dual, lower - dual) * residual
     gap = float(np.sum(slack)) / aug.weight_sum
     imbalance = np.abs(aug.rmatvec(dual))
-    feasible = bool(np.all(imbalance <= CERT_TOL * _column_terms(aug, np.abs(dual)))
+    if terms is None:
+        terms = _column_terms(aug, np.abs(dual))
+    feasible = bool(np.all(imbalance <= CERT_TOL * terms)
                     and _in_box(dual, lower, upper))
     return max(gap, 0.0), feasible
 
@@ -299,10 +305,12 @@ def _column_terms(aug: AugmentedProblem, abs_dual: np.ndarray) -> np.ndarray:
     return terms
 
 
-def _gap_tolerance(aug: AugmentedProblem, beta: np.ndarray, loss: float) -> float:
-    """``CERT_TOL`` of the objective, or rounding of the fit when the objective is ~0."""
+def _gap_is_small(aug: AugmentedProblem, beta: np.ndarray, gap: float, loss: float) -> bool:
+    """Within ``CERT_TOL`` of the objective, or within rounding of the fit (objective ~0)."""
+    if gap <= CERT_TOL * loss:
+        return True
     fit = float(aug.weights @ _magnitude(aug, beta)) / aug.weight_sum
-    return CERT_TOL * loss + ROUNDING * fit
+    return gap <= CERT_TOL * loss + ROUNDING * fit
 
 
 def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
@@ -312,8 +320,9 @@ def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -
     dual = np.where(residual > 0, upper, lower)
     dual[zero_set] = 0.0
     rhs = -aug.rmatvec(dual)
+    rhs_scale = _column_terms(aug, np.abs(dual))
     d_zero = _dual_on_zero_set(
-        aug, zero_set, rhs, _column_terms(aug, np.abs(dual)), lower[zero_set], upper[zero_set],
+        aug, zero_set, rhs, rhs_scale, lower[zero_set], upper[zero_set],
         None if hint is None else hint[zero_set],
     )
     loss = aug.loss(beta)
@@ -321,8 +330,10 @@ def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -
         return Certificate(beta, None, zero_set, False, float("nan"), loss,
                            "no dual certificate: the candidate is not optimal")
     dual[zero_set] = d_zero
-    gap, feasible = duality_gap(aug, beta, dual)
-    certified = feasible and gap <= _gap_tolerance(aug, beta, loss)
+    # |A|'|d| = the terms outside Z (computed above) + those of the few rows in Z.
+    terms = rhs_scale + np.abs(aug.rows(zero_set)).T @ np.abs(d_zero)
+    gap, feasible = duality_gap(aug, beta, dual, terms)
+    certified = feasible and _gap_is_small(aug, beta, gap, loss)
     message = "optimal (dual certificate)" if certified else (
         f"dual certificate failed: gap={gap:.3g}, dual feasible={feasible}"
     )
@@ -367,11 +378,13 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric)
     # Re-certify the canonical point with the same dual (complementary slackness still holds on
     # the face); if rounding moved it off, the certified vertex stands.
-    gap, feasible = duality_gap(aug, canonical, cert.dual)
-    if feasible and gap <= _gap_tolerance(aug, canonical, aug.loss(canonical)):
-        beta = canonical
+    if np.array_equal(canonical, cert.beta):
+        beta, gap = canonical, cert.gap
     else:
-        beta, unique, gap = cert.beta, None, cert.gap
+        gap, feasible = duality_gap(aug, canonical, cert.dual)
+        if not (feasible and _gap_is_small(aug, canonical, gap, aug.loss(canonical))):
+            canonical, unique, gap = cert.beta, None, cert.gap
+        beta = canonical
     coef, intercept = problem.split(beta + 0.0)  # + 0.0 turns -0.0 into 0.0
     message = result.message
     if unique is False:

@@ -11,9 +11,10 @@ here, and every backend benefits without knowing:
 
 * every scale is a power of two, so scaling and unscaling are exact in binary floating point
   (a vertex found on integer data stays exactly integer after the round trip);
-* ``y`` and the columns of a dense ``X`` are centred (at a data value, their lower median) only
-  when a model intercept can absorb the shift and the offset dominates the spread: centring
-  rounds every entry once and copies ``X``, which pays only when it removes cancellation;
+* ``y`` and the columns of a dense ``X`` are centred (at a data value, the end of their range
+  nearer zero) only when a model intercept can absorb the shift and the offset dominates the
+  spread: centring rounds every entry once and copies ``X``, which pays only when it removes
+  cancellation;
 * sparse ``X`` is scaled column-wise through its stored values, never densified or centred;
 * weights are scaled by a power of two near their largest value, so their sum cannot overflow.
 
@@ -44,12 +45,6 @@ def _power_of_two(magnitude):
     exponent = np.frexp(magnitude)[1]
     scale = np.ldexp(1.0, np.where(magnitude > 0, exponent - 1, 0))
     return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-
-
-def _lower_median(values: np.ndarray, axis=None):
-    """A data value at the middle (no averaging, so centring at it cancels exactly once)."""
-    k = (values.shape[0 if axis == 0 else -1] - 1) // 2
-    return np.partition(values, k, axis=0 if axis == 0 else -1)[k]
 
 
 @dataclass(frozen=True)
@@ -150,12 +145,11 @@ def _scale_columns(X, scale: np.ndarray, shift: np.ndarray | None):
     return X / scale
 
 
-def _centre(values: np.ndarray, axis=None):
-    """Lower median, the spread about it, and whether the median dominates the spread (then
-    centring removes cancellation)."""
-    middle = _lower_median(values, axis)
-    spread = np.max(np.abs(values - middle), axis=axis, initial=0.0)
-    return middle, spread, np.abs(middle) > spread
+def _offset(low, high):
+    """Where the values' offset dominates their spread, a data value (the end nearer zero) to
+    centre at; 0 elsewhere. Found from the range alone: no sort, no temporary copy."""
+    spread = high - low
+    return np.where(low > spread, low, np.where(-high > spread, high, 0.0))
 
 
 def equilibrate(problem: QuantileProblem) -> tuple[QuantileProblem, Equilibration]:
@@ -166,22 +160,29 @@ def equilibrate(problem: QuantileProblem) -> tuple[QuantileProblem, Equilibratio
     """
     X, y, intercept = problem.X, problem.y, problem.fit_intercept
     y_shift = 0.0
-    if intercept and y.size:
-        middle, _, dominant = _centre(y)
-        if dominant and np.all(np.isfinite(y - middle)):
-            y_shift = float(middle)
-    y_scale = float(_power_of_two(np.max(np.abs(y - y_shift), initial=0.0)))
+    if y.size:
+        low, high = float(np.min(y)), float(np.max(y))
+        if intercept and np.isfinite(high - low):
+            y_shift = float(_offset(low, high))
+        y_magnitude = max(high - y_shift, y_shift - low)
+    y_scale = float(_power_of_two(y_magnitude if y.size else 0.0))
     col_shift = None
     if sp.issparse(X):
         magnitude = abs(X).max(axis=0).toarray().ravel() if X.nnz else np.zeros(X.shape[1])
+    elif X.size:
+        low, high = np.min(X, axis=0), np.max(X, axis=0)
+        magnitude = np.maximum(high, -low)
+        if intercept and X.shape[0] > 1 and np.all(np.isfinite(high - low)):
+            shift = _offset(low, high)
+            if np.any(shift != 0.0):
+                col_shift = shift
+                magnitude = np.maximum(high - shift, shift - low)
     else:
-        magnitude = np.max(np.abs(X), axis=0, initial=0.0)
-        if intercept and X.shape[0] > 1 and X.shape[1]:
-            middle, spread, dominant = _centre(X, axis=0)
-            if np.any(dominant) and np.all(np.isfinite(spread)):
-                col_shift = np.where(dominant, middle, 0.0)
-                magnitude = np.where(dominant, spread, magnitude)
+        magnitude = np.zeros(X.shape[1])
     col_scale = _power_of_two(magnitude).reshape(-1)
+    # Columns within a factor 2**8 of unit scale are left alone: rescaling them buys no
+    # conditioning and would cost a copy of X on every fit.
+    col_scale[(col_scale >= 2.0**-8) & (col_scale <= 2.0**8)] = 1.0
     weight_scale = 1.0
     if problem.sample_weight is not None:
         weight_scale = float(_power_of_two(np.max(problem.sample_weight)))
