@@ -66,15 +66,23 @@ class Certificate:
     message: str
 
 
+def _abs_design(aug: AugmentedProblem):
+    """``|X|``, built once per augmented problem (the certificate's tests use it repeatedly)."""
+    cached = aug.__dict__.get("_abs_X")
+    if cached is None:
+        X = aug.X
+        cached = abs(X) if sp.issparse(X) else np.abs(X)
+        aug.__dict__["_abs_X"] = cached  # a cache on the frozen dataclass, not state
+    return cached
+
+
 def _magnitude(aug: AugmentedProblem, beta: np.ndarray) -> np.ndarray:
     """``|y_i| + sum_j |A_ij beta_j|`` per row: the size of the terms a residual is summed from,
     hence the scale of its rounding (an offset or one large coefficient does not inflate the
     tolerance of other rows)."""
     off = aug.offset
     abs_beta = np.abs(beta)
-    X = aug.X
-    abs_X = abs(X) if sp.issparse(X) else np.abs(X)
-    obs = np.asarray(abs_X @ abs_beta[off:]).ravel() + (abs_beta[0] if off else 0.0)
+    obs = np.asarray(_abs_design(aug) @ abs_beta[off:]).ravel() + (abs_beta[0] if off else 0.0)
     pen = abs_beta[off + aug.penalized]
     return np.abs(aug.y) + np.concatenate([obs, pen, pen])
 
@@ -296,9 +304,8 @@ def duality_gap(aug: AugmentedProblem, beta: np.ndarray, dual: np.ndarray, terms
 def _column_terms(aug: AugmentedProblem, abs_dual: np.ndarray) -> np.ndarray:
     """``|A|' |d|``: per column, the size of the terms ``(A'd)_j`` is summed from."""
     off, n, k = aug.offset, aug.n_samples, aug.penalized.size
-    X = aug.X
     terms = np.empty(aug.shape[1])
-    terms[off:] = np.asarray((abs(X) if sp.issparse(X) else np.abs(X)).T @ abs_dual[:n]).ravel()
+    terms[off:] = np.asarray(_abs_design(aug).T @ abs_dual[:n]).ravel()
     if off:
         terms[0] = abs_dual[:n].sum()
     terms[off + aug.penalized] += abs_dual[n:n + k] + abs_dual[n + k:]
