@@ -80,8 +80,10 @@ def _fixed_columns(rows: np.ndarray, rhs: np.ndarray) -> dict[int, float]:
 def _vertex_solve(scaled: np.ndarray, rhs: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """LU on independent rows when they determine the point: exact on representable vertices,
     where an SVD solve leaves rounding in the last digits. Kept only if it fits every row."""
-    order = np.arange(scaled.shape[0])
-    chosen = independent_rows(scaled, order)
+    if scaled.shape[0] == scaled.shape[1]:
+        chosen = np.arange(scaled.shape[0])
+    else:
+        chosen = independent_rows(scaled, np.arange(scaled.shape[0]))
     if chosen.size < scaled.shape[1]:
         return fallback
     try:

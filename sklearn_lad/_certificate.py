@@ -89,11 +89,11 @@ def _magnitude(aug: AugmentedProblem, beta: np.ndarray) -> np.ndarray:
 
 def _column_magnitude(aug: AugmentedProblem) -> np.ndarray:
     """Largest ``|A_ij|`` over the observations, per column (1 for the intercept)."""
-    X = aug.X
-    if sp.issparse(X):
-        top = abs(X).max(axis=0).toarray().ravel() if X.nnz else np.zeros(X.shape[1])
+    abs_X = _abs_design(aug)
+    if sp.issparse(abs_X):
+        top = abs_X.max(axis=0).toarray().ravel() if abs_X.nnz else np.zeros(abs_X.shape[1])
     else:
-        top = np.max(np.abs(X), axis=0, initial=0.0)
+        top = np.max(abs_X, axis=0, initial=0.0)
     return np.concatenate([[1.0] * aug.offset, top])
 
 
@@ -279,8 +279,8 @@ def _polished_zero_set(aug, beta, basis, tol):
     return beta, residual, zero_set
 
 
-def duality_gap(aug: AugmentedProblem, beta: np.ndarray, dual: np.ndarray, terms=None
-                ) -> tuple[float, bool]:
+def duality_gap(aug: AugmentedProblem, beta: np.ndarray, dual: np.ndarray, terms=None,
+                residual=None) -> tuple[float, bool]:
     """Gap of ``(beta, dual)`` and whether ``dual`` is feasible, both without cancellation.
 
     With ``A'd = 0`` the gap ``loss - y'd`` equals ``sum_i (w_i rho_tau(r_i) - d_i r_i)``, a sum
@@ -289,7 +289,7 @@ def duality_gap(aug: AugmentedProblem, beta: np.ndarray, dual: np.ndarray, terms
     terms it sums (``|A|'|d|``, or ``terms`` when given), so a column multiplied by 1e-10 is
     checked as strictly as any.
     """
-    residual = aug.residual(beta)
+    residual = aug.residual(beta) if residual is None else residual
     lower, upper = aug.dual_bounds()
     slack = np.where(residual >= 0, upper - dual, lower - dual) * residual
     gap = float(np.sum(slack)) / aug.weight_sum
@@ -332,14 +332,16 @@ def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -
         aug, zero_set, rhs, rhs_scale, lower[zero_set], upper[zero_set],
         None if hint is None else hint[zero_set],
     )
-    loss = aug.loss(beta)
+    weighted = aug.weights * np.where(residual >= 0, aug.tau * residual,
+                                      (aug.tau - 1.0) * residual)
+    loss = float(np.sum(weighted)) / aug.weight_sum
     if d_zero is None:
         return Certificate(beta, None, zero_set, False, float("nan"), loss,
                            "no dual certificate: the candidate is not optimal")
     dual[zero_set] = d_zero
     # |A|'|d| = the terms outside Z (computed above) + those of the few rows in Z.
     terms = rhs_scale + np.abs(aug.rows(zero_set)).T @ np.abs(d_zero)
-    gap, feasible = duality_gap(aug, beta, dual, terms)
+    gap, feasible = duality_gap(aug, beta, dual, terms, residual)
     certified = feasible and _gap_is_small(aug, beta, gap, loss)
     message = "optimal (dual certificate)" if certified else (
         f"dual certificate failed: gap={gap:.3g}, dual feasible={feasible}"
@@ -386,7 +388,7 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     # Re-certify the canonical point with the same dual (complementary slackness still holds on
     # the face); if rounding moved it off, the certified vertex stands.
     if np.array_equal(canonical, cert.beta):
-        beta, gap = canonical, cert.gap
+        beta, gap = cert.beta, cert.gap
     else:
         gap, feasible = duality_gap(aug, canonical, cert.dual)
         if not (feasible and _gap_is_small(aug, canonical, gap, aug.loss(canonical))):
@@ -397,8 +399,10 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     if unique is False:
         message = (f"{message}; the optimum is not unique: returned the minimum-norm point "
                    "of the optimal face").strip("; ")
+    # The augmented loss is the objective (its pseudo-rows are the penalty).
+    objective = cert.loss if beta is cert.beta else aug.loss(beta)
     return replace(
-        result, coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
+        result, coef=coef, intercept=intercept, objective=objective,
         gap=gap, dual=cert.dual, basis=cert.zero_set, certified=True, unique=unique,
         message=message,
     )
