@@ -71,7 +71,7 @@ def _fixed_columns(rows: np.ndarray, rhs: np.ndarray) -> dict[int, float]:
     ``b_j = 0``): solved by one division, so such a zero is exactly ``0.0``."""
     nonzero = rows != 0.0
     fixed: dict[int, float] = {}
-    for i in np.flatnonzero(nonzero.sum(axis=1) == 1):
+    for i in np.flatnonzero(np.count_nonzero(nonzero, axis=1) == 1):
         j = int(np.argmax(nonzero[i]))
         fixed.setdefault(j, float(rhs[i] / rows[i, j]))
     return fixed
@@ -110,9 +110,11 @@ def solve_rows(rows: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarra
         particular[cols] = np.fromiter(fixed.values(), dtype=float)
         rhs = rhs - rows[:, cols] @ particular[cols]
     scale = np.abs(rows).max(axis=0, initial=0.0)
-    scale[list(fixed)] = 0.0
+    pinned = np.zeros(q, dtype=bool)
+    pinned[list(fixed)] = True
+    scale[pinned] = 0.0
     used = np.flatnonzero(scale > 0.0)
-    unused = np.flatnonzero((scale == 0.0) & ~np.isin(np.arange(q), list(fixed)))
+    unused = np.flatnonzero((scale == 0.0) & ~pinned)
     null_parts = [np.eye(q)[:, unused]]
     if used.size:
         scaled = rows[:, used] / scale[used]

@@ -138,6 +138,12 @@ class FrischNewtonSolver(Solver):
         else:
             gram = full.gram(full.u)
             keep = independent_columns(full, gram)
+        if not keep.any():
+            # No column moves any fitted value (all-zero X, no intercept): beta = 0 is the
+            # answer, and an interior point over zero unknowns has nothing to iterate on.
+            coef, intercept = problem.split(np.zeros(full.q))
+            return SolverResult(coef=coef, intercept=intercept,
+                                objective=problem.objective(coef, intercept), message="no column")
         design = full if keep.all() else full.take_columns(keep)
         beta0 = None
         if warm_start is not None:
