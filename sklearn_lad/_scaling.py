@@ -159,6 +159,41 @@ def _offset(low, high):
     return np.where(low > spread, low, np.where(-high > spread, high, 0.0))
 
 
+def _target_scale(y: np.ndarray, intercept: bool) -> tuple[float, float]:
+    """``(shift, scale)`` of ``y``: centred only when an intercept absorbs a dominant offset."""
+    if not y.size:
+        return 0.0, 1.0
+    low, high = float(np.min(y)), float(np.max(y))
+    shift = float(_offset(low, high)) if intercept and np.isfinite(high - low) else 0.0
+    return shift, float(_power_of_two(max(high - shift, shift - low)))
+
+
+def _column_scales(X, intercept: bool, sample_rows: int):
+    """``(shift or None, scale)`` per column of ``X`` (sparse: scale only)."""
+    if sp.issparse(X):
+        magnitude = abs(X).max(axis=0).toarray().ravel() if X.nnz else np.zeros(X.shape[1])
+        shift = None
+    elif X.size:
+        # Any power of two and any shift give an equivalent problem, so the range is read off
+        # evenly spaced rows when X is tall (the full pass cost ~10% of a fit); a scaled copy
+        # that would overflow is caught in `equilibrate` and redone from every row.
+        sample = X[:: max(1, X.shape[0] // sample_rows)]
+        low, high = np.min(sample, axis=0), np.max(sample, axis=0)
+        magnitude, shift = np.maximum(high, -low), None
+        if intercept and X.shape[0] > 1 and np.all(np.isfinite(high - low)):
+            offset = _offset(low, high)
+            if np.any(offset != 0.0):
+                shift = offset
+                magnitude = np.maximum(high - shift, shift - low)
+    else:
+        magnitude, shift = np.zeros(X.shape[1]), None
+    scale = _power_of_two(magnitude).reshape(-1)
+    # Columns within a factor 2**8 of unit scale are left alone: rescaling them buys no
+    # conditioning and would cost a copy of X on every fit.
+    scale[(scale >= 2.0**-8) & (scale <= 2.0**8)] = 1.0
+    return shift, scale
+
+
 def equilibrate(problem: QuantileProblem, sample_rows: int = _SAMPLE_ROWS
                 ) -> tuple[QuantileProblem, Equilibration]:
     """Rescale (and where useful centre) a problem to unit scale.
@@ -180,34 +215,8 @@ def equilibrate(problem: QuantileProblem, sample_rows: int = _SAMPLE_ROWS
     (array([2.e+09]), 999999999.0)
     """
     X, y, intercept = problem.X, problem.y, problem.fit_intercept
-    y_shift = 0.0
-    if y.size:
-        low, high = float(np.min(y)), float(np.max(y))
-        if intercept and np.isfinite(high - low):
-            y_shift = float(_offset(low, high))
-        y_magnitude = max(high - y_shift, y_shift - low)
-    y_scale = float(_power_of_two(y_magnitude if y.size else 0.0))
-    col_shift = None
-    if sp.issparse(X):
-        magnitude = abs(X).max(axis=0).toarray().ravel() if X.nnz else np.zeros(X.shape[1])
-    elif X.size:
-        # Any power of two and any shift give an equivalent problem, so the range is read off
-        # evenly spaced rows when X is tall (the full pass cost ~10% of a fit); a scaled copy
-        # that would overflow is caught below and redone from every row.
-        sample = X[:: max(1, X.shape[0] // sample_rows)]
-        low, high = np.min(sample, axis=0), np.max(sample, axis=0)
-        magnitude = np.maximum(high, -low)
-        if intercept and X.shape[0] > 1 and np.all(np.isfinite(high - low)):
-            shift = _offset(low, high)
-            if np.any(shift != 0.0):
-                col_shift = shift
-                magnitude = np.maximum(high - shift, shift - low)
-    else:
-        magnitude = np.zeros(X.shape[1])
-    col_scale = _power_of_two(magnitude).reshape(-1)
-    # Columns within a factor 2**8 of unit scale are left alone: rescaling them buys no
-    # conditioning and would cost a copy of X on every fit.
-    col_scale[(col_scale >= 2.0**-8) & (col_scale <= 2.0**8)] = 1.0
+    y_shift, y_scale = _target_scale(y, intercept)
+    col_shift, col_scale = _column_scales(X, intercept, sample_rows)
     weight_scale = 1.0
     if problem.sample_weight is not None:
         weight_scale = float(_power_of_two(np.max(problem.sample_weight)))
