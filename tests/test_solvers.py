@@ -211,3 +211,13 @@ def test_column_scale_and_offset_equivariance(name, alpha):
     # An offset of 1e9 leaves ~1e-7 of rounding in any representable intercept.
     _assert_mapped(moved, base, base.coef, base.intercept + 1e9 - shift @ base.coef,
                    intercept_slack=1e9 * 1e-7)
+
+
+@pytest.mark.parametrize("name", [n for n in EXACT if get_solver(n).supports_sparse])
+def test_sparse_column_scale_equivariance(name):
+    X, y, w, problem = _equivariance_base(0.02)
+    base = _solve(name, problem)
+    s = np.array([1e-10, 1e5, 1.0])
+    scaled = _solve(name, QuantileProblem(X=sp.csr_matrix(X * s), y=y * 1e-12, tau=0.3,
+                                          alpha=0.02, sample_weight=w * 1e100, penalty_factor=s))
+    _assert_mapped(scaled, base, base.coef / s * 1e-12, base.intercept * 1e-12)
