@@ -31,6 +31,7 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -66,13 +67,20 @@ class Certificate:
     message: str
 
 
+_ABS_CACHE: list = [None, None]  # [weak reference to X, |X|]
+
+
 def _abs_design(aug: AugmentedProblem):
-    """``|X|``, built once per augmented problem (the certificate's tests use it repeatedly)."""
-    cached = aug.__dict__.get("_abs_X")
-    if cached is None:
-        X = aug.X
+    """``|X|``, built once per design: a backend's own certificate and the finisher's see the
+    same ``X`` (a one-entry cache, dropped when ``X`` is)."""
+    X = aug.X
+    ref, cached = _ABS_CACHE
+    if ref is None or ref() is not X:
         cached = abs(X) if sp.issparse(X) else np.abs(X)
-        aug.__dict__["_abs_X"] = cached  # a cache on the frozen dataclass, not state
+        try:
+            _ABS_CACHE[:] = [weakref.ref(X), cached]
+        except TypeError:  # an X type without weak references: no cache
+            pass
     return cached
 
 
