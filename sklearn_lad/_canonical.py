@@ -21,11 +21,14 @@ Lawson, C. L. and Hanson, R. J. (1974). Solving Least Squares Problems. Prentice
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
+import scipy.sparse as sp
 from scipy.linalg import lstsq, solve_triangular
 from scipy.optimize import linprog, nnls
 
-__all__ = ["canonical_point", "independent_rows", "solve_rows"]
+__all__ = ["abs_design", "canonical_point", "independent_rows", "row_magnitude", "solve_rows"]
 
 # Relative size below which a singular value or an orthogonalised row counts as zero.
 RANK_TOL = 1e-10
@@ -132,6 +135,34 @@ def solve_rows(rows: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return particular, np.hstack(null_parts)
 
 
+_ABS_CACHE: list = [None, None]  # [weak reference to X, |X|]
+
+
+def abs_design(aug):
+    """``|X|``, built once per design: a backend's own certificate and the finisher's see the
+    same ``X`` (a one-entry cache, dropped when ``X`` is)."""
+    X = aug.X
+    ref, cached = _ABS_CACHE
+    if ref is None or ref() is not X:
+        cached = abs(X) if sp.issparse(X) else np.abs(X)
+        try:
+            _ABS_CACHE[:] = [weakref.ref(X), cached]
+        except TypeError:  # an X type without weak references: no cache
+            pass
+    return cached
+
+
+def row_magnitude(aug, beta: np.ndarray) -> np.ndarray:
+    """``|y_i| + sum_j |A_ij beta_j|`` per row: the size of the terms a residual is summed from,
+    hence the scale of its rounding (an offset or one large coefficient does not inflate the
+    tolerance of other rows)."""
+    off = aug.offset
+    abs_beta = np.abs(beta)
+    obs = np.asarray(abs_design(aug) @ abs_beta[off:]).ravel() + (abs_beta[0] if off else 0.0)
+    pen = abs_beta[off + aug.penalized]
+    return np.abs(aug.y) + np.concatenate([obs, pen, pen])
+
+
 def _least_distance(G: np.ndarray, h: np.ndarray) -> np.ndarray | None:
     """``argmin ||z|| s.t. G z >= h`` by Lawson & Hanson's LDP -> NNLS reduction."""
     k = G.shape[1]
@@ -189,8 +220,7 @@ def _face(aug, dual):
 
 def _row_tolerance(aug, beta: np.ndarray, index: np.ndarray) -> np.ndarray:
     """``FACE_TOL`` times the magnitude of the terms of each row's residual."""
-    rows = aug.rows(index)
-    return FACE_TOL * (np.abs(aug.y[index]) + np.abs(rows) @ np.abs(beta))
+    return FACE_TOL * row_magnitude(aug, beta)[index]
 
 
 def _snap(aug, beta, inside, sign, active, metric):

@@ -31,7 +31,6 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -39,7 +38,7 @@ import scipy.sparse as sp
 from scipy.linalg import lstsq
 from scipy.optimize import linprog
 
-from ._canonical import canonical_point, independent_rows, solve_rows
+from ._canonical import abs_design, canonical_point, independent_rows, row_magnitude, solve_rows
 from ._problem import AugmentedProblem, QuantileProblem, SolverResult
 from ._scaling import equilibrate
 
@@ -67,37 +66,9 @@ class Certificate:
     message: str
 
 
-_ABS_CACHE: list = [None, None]  # [weak reference to X, |X|]
-
-
-def _abs_design(aug: AugmentedProblem):
-    """``|X|``, built once per design: a backend's own certificate and the finisher's see the
-    same ``X`` (a one-entry cache, dropped when ``X`` is)."""
-    X = aug.X
-    ref, cached = _ABS_CACHE
-    if ref is None or ref() is not X:
-        cached = abs(X) if sp.issparse(X) else np.abs(X)
-        try:
-            _ABS_CACHE[:] = [weakref.ref(X), cached]
-        except TypeError:  # an X type without weak references: no cache
-            pass
-    return cached
-
-
-def _magnitude(aug: AugmentedProblem, beta: np.ndarray) -> np.ndarray:
-    """``|y_i| + sum_j |A_ij beta_j|`` per row: the size of the terms a residual is summed from,
-    hence the scale of its rounding (an offset or one large coefficient does not inflate the
-    tolerance of other rows)."""
-    off = aug.offset
-    abs_beta = np.abs(beta)
-    obs = np.asarray(_abs_design(aug) @ abs_beta[off:]).ravel() + (abs_beta[0] if off else 0.0)
-    pen = abs_beta[off + aug.penalized]
-    return np.abs(aug.y) + np.concatenate([obs, pen, pen])
-
-
 def _column_magnitude(aug: AugmentedProblem) -> np.ndarray:
     """Largest ``|A_ij|`` over the observations, per column (1 for the intercept)."""
-    abs_X = _abs_design(aug)
+    abs_X = abs_design(aug)
     if sp.issparse(abs_X):
         top = abs_X.max(axis=0).toarray().ravel() if abs_X.nnz else np.zeros(abs_X.shape[1])
     else:
@@ -107,7 +78,7 @@ def _column_magnitude(aug: AugmentedProblem) -> np.ndarray:
 
 def _zero_tolerance(aug: AugmentedProblem, magnitude: np.ndarray, tol: float) -> np.ndarray:
     """Per-row bound under which a residual is rounding. An observation's is ``tol`` times its
-    own terms (``magnitude``, from :func:`_magnitude`); a penalty pseudo-row's (residual
+    own terms (``magnitude``, from :func:`row_magnitude`); a penalty pseudo-row's (residual
     ``-b_j``) is the coefficient whose largest contribution to any fitted value is below
     ``tol`` times the observations' scale."""
     n, k = aug.n_samples, aug.penalized.size
@@ -268,7 +239,7 @@ def _polished_zero_set(aug, beta, basis, tol):
     """The rows ``beta`` (nearly) interpolates and ``beta`` polished onto them."""
     residual = aug.y - aug.matvec(beta)
     # The rows' magnitudes are a scale, computed once: polishing moves beta by rounding.
-    bound = _zero_tolerance(aug, _magnitude(aug, beta), tol)
+    bound = _zero_tolerance(aug, row_magnitude(aug, beta), tol)
     zero_set = _zero_set(residual, bound, basis)
     if basis is not None or zero_set.size > aug.shape[1]:
         # An approximate backend may name more rows than a vertex interpolates, or dependent
@@ -313,7 +284,7 @@ def _column_terms(aug: AugmentedProblem, abs_dual: np.ndarray) -> np.ndarray:
     """``|A|' |d|``: per column, the size of the terms ``(A'd)_j`` is summed from."""
     off, n, k = aug.offset, aug.n_samples, aug.penalized.size
     terms = np.empty(aug.shape[1])
-    terms[off:] = np.asarray(_abs_design(aug).T @ abs_dual[:n]).ravel()
+    terms[off:] = np.asarray(abs_design(aug).T @ abs_dual[:n]).ravel()
     if off:
         terms[0] = abs_dual[:n].sum()
     terms[off + aug.penalized] += abs_dual[n:n + k] + abs_dual[n + k:]
@@ -324,7 +295,7 @@ def _gap_is_small(aug: AugmentedProblem, beta: np.ndarray, gap: float, loss: flo
     """Within ``CERT_TOL`` of the objective, or within rounding of the fit (objective ~0)."""
     if gap <= CERT_TOL * loss:
         return True
-    fit = float(aug.weights @ _magnitude(aug, beta)) / aug.weight_sum
+    fit = float(aug.weights @ row_magnitude(aug, beta)) / aug.weight_sum
     return gap <= CERT_TOL * loss + ROUNDING * fit
 
 
