@@ -28,12 +28,10 @@ import scipy.sparse as sp
 from scipy.linalg import lstsq, solve_triangular
 from scipy.optimize import linprog, nnls
 
+from ._tolerances import DUAL_AT_BOUND_RTOL, NULL_SPACE_RCOND, numerical_rank
+
 __all__ = ["abs_design", "canonical_point", "independent_rows", "row_magnitude", "solve_rows"]
 
-# Relative size below which a singular value or an orthogonalised row counts as zero.
-RANK_TOL = 1e-10
-# A dual value this close (relative to w_i) to a bound counts as at the bound.
-BOUND_TOL = 1e-10
 # A face inequality violated by more than this fraction of its row's magnitude joins the working
 # set; one within it binds at the least-distance point.
 FACE_TOL = 1e-10
@@ -65,7 +63,7 @@ def _null_space(matrix: np.ndarray) -> np.ndarray:
     """Orthonormal null-space basis; economy SVD for tall matrices (never an m x m factor)."""
     m, q = matrix.shape
     _, s, vt = np.linalg.svd(matrix, full_matrices=m < q)
-    rank = int(np.sum(s > RANK_TOL * s[0])) if s.size else 0
+    rank = numerical_rank(s, NULL_SPACE_RCOND)
     return vt[rank:].T
 
 
@@ -210,7 +208,7 @@ class _Coordinates:
 def _face(aug, dual):
     """``(inside, sign)``: rows whose dual is inside its box, and +-1 for rows at a bound."""
     lower, upper = aug.dual_bounds()
-    margin = BOUND_TOL * aug.weights
+    margin = DUAL_AT_BOUND_RTOL * aug.weights
     at_upper = dual >= upper - margin
     at_lower = dual <= lower + margin
     inside = np.flatnonzero(~at_upper & ~at_lower)
@@ -250,7 +248,7 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
 
     Parameters
     ----------
-    aug : AugmentedProblem
+    aug : RowDesign
     beta_cert : ndarray
         A certified optimal point (orders the working set of face constraints).
     dual : ndarray

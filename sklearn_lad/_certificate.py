@@ -39,13 +39,11 @@ from scipy.linalg import lstsq
 from scipy.optimize import linprog
 
 from ._canonical import abs_design, canonical_point, independent_rows, row_magnitude, solve_rows
-from ._problem import AugmentedProblem, QuantileProblem, SolverResult
+from ._design import RowDesign
+from ._problem import QuantileProblem, SolverResult
 from ._scaling import equilibrate
+from ._tolerances import DUAL_BOX_RTOL, DUALITY_GAP_RTOL, ZERO_RESIDUAL_RTOL
 
-# A residual is "zero" below this fraction of the data's scale. Exact vertices leave ~1e-15.
-ZERO_TOL = 1e-9
-# Relative slack allowed in the dual box and in the duality gap of a certificate.
-CERT_TOL = 1e-9
 # Relative rounding of a residual: the gap allowed when the objective itself is ~0 (an exact fit).
 ROUNDING = 1e-13
 # Above this many distinct interpolated rows the certificate's LP looks for any dual point, not
@@ -66,7 +64,7 @@ class Certificate:
     message: str
 
 
-def _column_magnitude(aug: AugmentedProblem) -> np.ndarray:
+def _column_magnitude(aug: RowDesign) -> np.ndarray:
     """Largest ``|A_ij|`` over the observations, per column (1 for the intercept)."""
     abs_X = abs_design(aug)
     if sp.issparse(abs_X):
@@ -76,7 +74,7 @@ def _column_magnitude(aug: AugmentedProblem) -> np.ndarray:
     return np.concatenate([[1.0] * aug.offset, top])
 
 
-def _zero_tolerance(aug: AugmentedProblem, magnitude: np.ndarray, tol: float) -> np.ndarray:
+def _zero_tolerance(aug: RowDesign, magnitude: np.ndarray, tol: float) -> np.ndarray:
     """Per-row bound under which a residual is rounding. An observation's is ``tol`` times its
     own terms (``magnitude``, from :func:`row_magnitude`); a penalty pseudo-row's (residual
     ``-b_j``) is the coefficient whose largest contribution to any fitted value is below
@@ -98,7 +96,7 @@ def _zero_set(residual: np.ndarray, bound: np.ndarray, basis=None):
     return np.flatnonzero(zero)
 
 
-def _polish(aug: AugmentedProblem, beta: np.ndarray, zero_set: np.ndarray) -> np.ndarray:
+def _polish(aug: RowDesign, beta: np.ndarray, zero_set: np.ndarray) -> np.ndarray:
     """Move ``beta`` the least distance that makes it interpolate the rows in ``zero_set``."""
     if zero_set.size == 0:
         return beta
@@ -117,7 +115,7 @@ def _polish(aug: AugmentedProblem, beta: np.ndarray, zero_set: np.ndarray) -> np
 
 
 def _in_box(d, lower, upper) -> bool:
-    slack = CERT_TOL * np.maximum(upper - lower, 1e-300)
+    slack = DUAL_BOX_RTOL * np.maximum(upper - lower, 1e-300)
     return d is not None and bool(np.all(d >= lower - slack) and np.all(d <= upper + slack))
 
 
@@ -128,7 +126,7 @@ def _direct_dual(rows_t, rhs, rhs_scale, lower, upper, hint):
     minimum-norm solution of the equalities. ``rhs_scale`` is the size of the terms ``rhs`` is
     summed from; equalities are judged against it and ``|A_Z|'|d_Z|``."""
     # Half the certificate's slack, so that a candidate accepted here passes its final check.
-    if np.all(np.abs(rhs) <= 0.5 * CERT_TOL * rhs_scale):
+    if np.all(np.abs(rhs) <= 0.5 * DUAL_BOX_RTOL * rhs_scale):
         return np.zeros(rows_t.shape[1])
     starts = []
     if rows_t.shape[1] == rows_t.shape[0]:
@@ -148,7 +146,8 @@ def _direct_dual(rows_t, rhs, rhs_scale, lower, upper, hint):
         if not _in_box(d, lower, upper):
             continue
         d = np.clip(d, lower, upper)
-        if np.all(np.abs(rows_t @ d - rhs) <= 0.5 * CERT_TOL * (rhs_scale + abs_rows @ np.abs(d))):
+        slack = 0.5 * DUAL_BOX_RTOL * (rhs_scale + abs_rows @ np.abs(d))
+        if np.all(np.abs(rows_t @ d - rhs) <= slack):
             return d
     return None
 
@@ -156,7 +155,7 @@ def _direct_dual(rows_t, rhs, rhs_scale, lower, upper, hint):
 def _dual_on_zero_set(aug, zero_set, rhs, rhs_scale, lower, upper, hint=None):
     """Find ``d_Z`` in ``[lower, upper]`` with ``A_Z' d_Z = rhs``; ``None`` if there is none."""
     if zero_set.size == 0:
-        return np.empty(0) if np.all(np.abs(rhs) <= CERT_TOL * rhs_scale) else None
+        return np.empty(0) if np.all(np.abs(rhs) <= DUAL_BOX_RTOL * rhs_scale) else None
     rows_t = aug.rows(zero_set).T
     d = _direct_dual(rows_t, rhs, rhs_scale, lower, upper, hint)
     if d is not None:
@@ -194,7 +193,7 @@ def _dual_on_zero_set(aug, zero_set, rhs, rhs_scale, lower, upper, hint=None):
     return lower + share[member] * (upper - lower)
 
 
-def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> Certificate:
+def certify(aug: RowDesign, beta: np.ndarray, basis=None, dual=None) -> Certificate:
     """Polish ``beta`` to the vertex it approximates and prove (or fail to prove) optimality.
 
     Tries the default zero tolerance first, then a much tighter one: with badly scaled data a
@@ -202,7 +201,7 @@ def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> C
 
     Parameters
     ----------
-    aug : AugmentedProblem
+    aug : RowDesign
     beta : ndarray of shape (n_columns,)
         Candidate solution (intercept first when fitted).
     basis : array of int, optional
@@ -227,9 +226,9 @@ def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> C
     """
     if dual is not None and np.shape(dual) != (aug.shape[0],):
         dual = None
-    cert = _certify(aug, beta, basis, ZERO_TOL, dual)
+    cert = _certify(aug, beta, basis, ZERO_RESIDUAL_RTOL, dual)
     if not cert.certified:
-        retry = _certify(aug, beta, basis, ZERO_TOL * 1e-4, dual)
+        retry = _certify(aug, beta, basis, ZERO_RESIDUAL_RTOL * 1e-4, dual)
         if retry.certified:
             return retry
     return cert
@@ -258,7 +257,7 @@ def _polished_zero_set(aug, beta, basis, tol):
     return beta, residual, zero_set
 
 
-def duality_gap(aug: AugmentedProblem, beta: np.ndarray, dual: np.ndarray, terms=None,
+def duality_gap(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, terms=None,
                 residual=None) -> tuple[float, bool]:
     """Gap of ``(beta, dual)`` and whether ``dual`` is feasible, both without cancellation.
 
@@ -275,12 +274,12 @@ def duality_gap(aug: AugmentedProblem, beta: np.ndarray, dual: np.ndarray, terms
     imbalance = np.abs(aug.rmatvec(dual))
     if terms is None:
         terms = _column_terms(aug, np.abs(dual))
-    feasible = bool(np.all(imbalance <= CERT_TOL * terms)
+    feasible = bool(np.all(imbalance <= DUAL_BOX_RTOL * terms)
                     and _in_box(dual, lower, upper))
     return max(gap, 0.0), feasible
 
 
-def _column_terms(aug: AugmentedProblem, abs_dual: np.ndarray) -> np.ndarray:
+def _column_terms(aug: RowDesign, abs_dual: np.ndarray) -> np.ndarray:
     """``|A|' |d|``: per column, the size of the terms ``(A'd)_j`` is summed from."""
     off, n, k = aug.offset, aug.n_samples, aug.penalized.size
     terms = np.empty(aug.shape[1])
@@ -291,15 +290,15 @@ def _column_terms(aug: AugmentedProblem, abs_dual: np.ndarray) -> np.ndarray:
     return terms
 
 
-def _gap_is_small(aug: AugmentedProblem, beta: np.ndarray, gap: float, loss: float) -> bool:
-    """Within ``CERT_TOL`` of the objective, or within rounding of the fit (objective ~0)."""
-    if gap <= CERT_TOL * loss:
+def _gap_is_small(aug: RowDesign, beta: np.ndarray, gap: float, loss: float) -> bool:
+    """Within ``DUAL_BOX_RTOL`` of the objective, or within rounding of the fit (objective ~0)."""
+    if gap <= DUALITY_GAP_RTOL * loss:
         return True
     fit = float(aug.weights @ row_magnitude(aug, beta)) / aug.weight_sum
-    return gap <= CERT_TOL * loss + ROUNDING * fit
+    return gap <= DUALITY_GAP_RTOL * loss + ROUNDING * fit
 
 
-def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
+def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
     beta = np.asarray(beta, dtype=float)
     beta, residual, zero_set = _polished_zero_set(aug, beta, basis, tol)
     lower, upper = aug.dual_bounds()
@@ -389,7 +388,7 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     )
 
 
-def _try_null_fit(problem: QuantileProblem, aug: AugmentedProblem, beta: np.ndarray,
+def _try_null_fit(problem: QuantileProblem, aug: RowDesign, beta: np.ndarray,
                   failed: Certificate) -> Certificate:
     """Second candidate for a penalised problem whose answer failed: every penalised
     coefficient at 0 (the unpenalised ones kept, the intercept at the weighted ``tau``-quantile
