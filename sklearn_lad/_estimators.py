@@ -35,7 +35,7 @@ def _rank_scores(
 ) -> np.ndarray | None:
     """The regression rank scores ``a_i = d_i / w_i`` of every training row, or ``None``.
 
-    ``d`` is the certified dual of the augmented LP (``_face.py``): ``d_i`` lies in
+    ``d`` is the certified dual of the augmented LP (``_certificate.py``): ``d_i`` lies in
     ``[-(1 - tau) w_i, tau w_i]``, so ``a_i`` lies in ``[tau - 1, tau]`` (clipped there against
     the certificate's rounding slack); the penalty's pseudo-rows are left out. A row dropped for
     its zero weight has an empty box; it gets the value its residual's sign implies, ``tau``

@@ -26,7 +26,7 @@ vertices of functions linear in ``alpha``, is piecewise linear and concave.
   Portnoy & Koenker's 1997 preprocessing);
 * zero residuals outside ``Z`` (ties, repeated rows) make a vertex degenerate; as in Barrodale &
   Roberts' method each such observation keeps the side it came from. Where the optimum is not
-  unique, the shared finisher (``_face.finalize``) moves the vertex to the canonical point of
+  unique, the shared finisher (``_certificate.finalize``) moves the vertex to the canonical point of
   the optimal set, and where the homotopy cannot continue (a singular basis, too many steps)
   the backend named by ``solver`` solves the grid value, warm-started, and the homotopy resumes
   from its answer.
@@ -58,8 +58,8 @@ from scipy.linalg import qr
 from scipy.linalg.lapack import dgecon, dgetrf, dgetri
 from scipy.optimize import linprog
 
+from ._certificate import finalize
 from ._design import RowDesign
-from ._face import finalize
 from ._problem import QuantileProblem, SolverResult
 from ._tolerances import (
     ALPHA_MAX_MARGIN,
@@ -147,7 +147,7 @@ def _null_fit(problem: QuantileProblem, solver: str, options) -> SolverResult:
 
 
 def _zero_residuals(y: np.ndarray, fitted: np.ndarray) -> np.ndarray:
-    # The finisher's notion of a zero residual (see _face._zero_set).
+    # The finisher's notion of a zero residual (see _certificate._zero_set).
     return is_zero_residual(y - fitted, residual_scale(y, fitted))
 
 

@@ -5,9 +5,9 @@ each penalised feature ``j`` two mirrored pseudo-observations ``(+e_j, 0)`` and 
 weight ``alpha * penalty_factor_j * sum(w)`` contribute
 ``alpha * penalty_factor_j * (rho_tau(-b_j) + rho_tau(b_j)) = alpha * penalty_factor_j * |b_j|``
 to the objective. This is the reduction Koenker & d'Orey (1987) style simplex codes use for the
-lasso; it lets the optimality certificate and the canonical solution (``_face.py``) treat every
-problem the same way. :meth:`QuantileProblem.augmented` returns that design as the operator of
-``_design.py``.
+lasso; it lets the optimality certificate and the canonical solution (``_certificate.py``)
+treat every problem the same way. :meth:`QuantileProblem.augmented` returns that design as the
+operator of ``_design.py``.
 """
 
 from __future__ import annotations

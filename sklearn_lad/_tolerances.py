@@ -62,7 +62,7 @@ __all__ = [
 #: while staying below every positive normal float64 that data can carry in practice.
 TINY_SCALE = 1e-300
 
-# -- the certificate and the canonical point (``_face.py``, ``_interior_point.py``, ``_path.py``)
+# -- the certificate and the canonical point (``_certificate.py``, ``_canonical.py``, ``_path.py``)
 
 #: A residual counts as zero (the row is interpolated) when ``|r_i| <= ZERO_RESIDUAL_RTOL *
 #: (max|y| + max|fitted|)``. Exact vertices leave residuals of ~1e-15 of that scale; an

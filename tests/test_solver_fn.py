@@ -8,8 +8,8 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
+from sklearn_lad._certificate import certify
 from sklearn_lad._design import RowDesign
-from sklearn_lad._face import certify
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad.solvers import get_solver, run_solver
 from sklearn_lad.solvers._interior_point import independent_columns, solve_exact, vertex_check

@@ -13,7 +13,7 @@ from hypothesis import given
 from numpy.testing import assert_allclose
 
 from sklearn_lad import available_solvers
-from sklearn_lad._face import certify
+from sklearn_lad._certificate import certify
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad.solvers import get_solver, run_solver
 
@@ -149,3 +149,75 @@ def test_registry_lists_every_backend_with_capabilities():
         assert cls.name == name
         for attr in ("supports_sparse", "supports_l1", "supports_warm_start", "exact"):
             assert isinstance(getattr(cls, attr), bool)
+
+
+# Scale equivariance: (c X, d y, k w) must give (d / c) coef and d intercept of the fit on
+# (X, y, w), for every backend, across the float64 range; and offsets of y and X only move the
+# intercept. The base problems have a unique optimum (continuous data), so the canonical point
+# is the same point in both coordinates.
+SCALES = [
+    (1e-12, 1.0, 1.0), (1e12, 1.0, 1.0), (1.0, 1e-12, 1.0), (1.0, 1e12, 1.0),
+    (1.0, 1.0, 1e-12), (1.0, 1.0, 1e12), (1e-100, 1e100, 1e-100), (1e100, 1e-100, 1e100),
+    (1e-100, 1e-100, 1e100),
+]
+
+
+def _equivariance_base(alpha):
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((40, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.7 + rng.standard_t(3, size=40)
+    # Data on a binary grid coarse enough that the offsets below add to it exactly: the test
+    # is about the solvers, not about the rounding of y + 1e9 (1e-7) in the data itself.
+    X, y = np.round(X * 2.0**20) / 2.0**20, np.round(y * 2.0**20) / 2.0**20
+    w = rng.uniform(0.5, 2.0, size=40)
+    return X, y, w, QuantileProblem(X=X, y=y, tau=0.3, alpha=alpha, sample_weight=w)
+
+
+def _assert_mapped(result, base, coef, intercept, intercept_slack=0.0):
+    assert result.certified, result.message
+    assert np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept)
+    assert_allclose(result.coef, coef, rtol=1e-9, atol=1e-9 * np.abs(coef).max())
+    scale = abs(intercept) + np.abs(coef).max() + intercept_slack
+    assert abs(result.intercept - intercept) <= 1e-9 * scale
+
+
+@pytest.mark.parametrize("name", EXACT)
+@pytest.mark.parametrize("alpha", [0.0, 0.02])
+def test_scale_equivariance(name, alpha):
+    X, y, w, problem = _equivariance_base(alpha)
+    base = _solve(name, problem)
+    assert base.certified
+    for c, d, k in SCALES:
+        scaled = QuantileProblem(X=c * X, y=d * y, tau=0.3, alpha=alpha, sample_weight=k * w,
+                                 penalty_factor=np.full(3, c))
+        result = _solve(name, scaled)
+        _assert_mapped(result, base, base.coef * d / c, base.intercept * d)
+        assert result.objective == pytest.approx(d * base.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", EXACT)
+@pytest.mark.parametrize("alpha", [0.0, 0.02])
+def test_column_scale_and_offset_equivariance(name, alpha):
+    X, y, w, problem = _equivariance_base(alpha)
+    base = _solve(name, problem)
+    s = np.array([1e-10, 1e5, 1.0])
+    # Scaling column j by s_j is the same problem when its penalty factor is multiplied by s_j.
+    scaled = _solve(name, QuantileProblem(X=X * s, y=y, tau=0.3, alpha=alpha, sample_weight=w,
+                                          penalty_factor=s))
+    _assert_mapped(scaled, base, base.coef / s, base.intercept)
+    shift = np.array([1e6, -3e5, 0.0])
+    moved = _solve(name, QuantileProblem(X=X + shift, y=y + 1e9, tau=0.3, alpha=alpha,
+                                         sample_weight=w))
+    # An offset of 1e9 leaves ~1e-7 of rounding in any representable intercept.
+    _assert_mapped(moved, base, base.coef, base.intercept + 1e9 - shift @ base.coef,
+                   intercept_slack=1e9 * 1e-7)
+
+
+@pytest.mark.parametrize("name", [n for n in EXACT if get_solver(n).supports_sparse])
+def test_sparse_column_scale_equivariance(name):
+    X, y, w, problem = _equivariance_base(0.02)
+    base = _solve(name, problem)
+    s = np.array([1e-10, 1e5, 1.0])
+    scaled = _solve(name, QuantileProblem(X=sp.csr_matrix(X * s), y=y * 1e-12, tau=0.3,
+                                          alpha=0.02, sample_weight=w * 1e100, penalty_factor=s))
+    _assert_mapped(scaled, base, base.coef / s * 1e-12, base.intercept * 1e-12)

@@ -18,9 +18,10 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
+from .._certificate import finalize_equilibrated
 from .._design import single_threaded_blas
-from .._face import finalize
 from .._problem import QuantileProblem, SolverResult, Status
+from .._scaling import equilibrate
 
 __all__ = [
     "Solver",
@@ -444,9 +445,11 @@ def run_solver(
 ) -> tuple[SolverResult, str]:
     """Resolve ``name``, run the backend and return ``(result, resolved_name)``.
 
-    For exact backends the answer is certified and replaced by the canonical optimal point
-    (``_face.finalize``); then :func:`check_status` warns or raises according to the final
-    status. This is the one place a status becomes a warning or an error.
+    The backend and the certificate see the equilibrated problem (``sklearn_lad._scaling``);
+    the result comes back in ``problem``'s coordinates. For exact backends the answer is
+    certified and replaced by the canonical optimal point (``_certificate.finalize``); then
+    :func:`check_status` warns or raises according to the final status. This is the one place
+    a status becomes a warning or an error.
 
     Parameters
     ----------
@@ -481,9 +484,12 @@ def run_solver(
     """
     cls = resolve_solver(name, problem)
     solver = cls(**(options or {}))
-    if not cls.supports_warm_start:
+    scaled, scaling = equilibrate(problem)
+    if cls.supports_warm_start and warm_start is not None:
+        warm_start = scaling.to_scaled(*warm_start)
+    else:
         warm_start = None
-    result = solver.solve(problem, warm_start=warm_start)
+    result = solver.solve(scaled, warm_start=warm_start)
     if not result.status.failed and not _is_finite(result):
         # Never hand NaN or infinite coefficients to the user: that is a numerical failure.
         result = dataclasses.replace(
@@ -494,7 +500,9 @@ def run_solver(
         # The certificate's work is matrix-vector products and small factorisations, which one
         # BLAS thread does as fast, and without stalling when the cores are shared.
         with single_threaded_blas():
-            result = finalize(problem, result)
+            result = finalize_equilibrated(scaled, result, scaling.metric())
         result = dataclasses.replace(result, status=_status_after_certificate(result))
+    if not result.status.failed:
+        result = scaling.undo(problem, scaled, result)
     check_status(result, cls.name)
     return result, cls.name

@@ -34,7 +34,7 @@ and the row at the minimum enters the basis; several simplex vertices are crosse
 
 Rank deficiency (collinear or zero columns, ``n < p``) shows in stage 1: a coefficient whose
 move changes no fitted value lies in the span of the basic columns and is left out at zero, so
-the basis has ``rank(A)`` rows; the shared finisher (``_face.py``) then moves the answer to the
+the basis has ``rank(A)`` rows; the shared finisher (``finalize``) then moves the answer to the
 canonical point of the optimal face. Degenerate vertices (ties, repeated rows, exact fits: more
 zero residuals than coefficients) give zero-length pivots, on which simplex rules can cycle or
 crawl. After a run of them ``y`` is perturbed by a tiny random amount (Charnes 1952), which makes
@@ -60,8 +60,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._certificate import certify
 from .._design import RowDesign
-from .._face import certify
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from .._tolerances import (
     SIMPLEX_DEAD_COLUMN_RTOL,

@@ -4,7 +4,7 @@ The LP of Koenker & Bassett (1978) on the augmented design (``_problem.py``), ha
 cvxpy solver (Clarabel by default, an interior-point method; Goulart & Chen 2024). Interior-point
 answers are only accurate to the solver's tolerance, so the rows whose dual values lie strictly
 inside their box (they must be interpolated) are passed on as the basis that the shared
-certificate (``_face.py``) solves exactly.
+certificate (``_certificate.py``) solves exactly.
 
 References
 ----------

@@ -29,7 +29,7 @@ Two additions make the iteration fast and exact:
   the edge that frees that row to the exact minimum along the edge (the descent step of
   Barrodale & Roberts 1973, with the same weighted-median line search) and swaps the row that
   stops it into the basis. When the basic duals are feasible, optimality is proved with
-  ``sklearn_lad._face.certify`` (Koenker 2005, Thm 2.1): the answer is the exact LP optimum.
+  ``sklearn_lad._certificate.certify`` (Koenker 2005, Thm 2.1): the answer is the exact LP optimum.
   If the exchanges do not finish within their budget, IRLS continues with a smaller floor.
   Rank-deficient designs (collinear or constant columns, ``n < p``) get a basis of ``rank``
   rows on as many independent columns, which span the same fits.
@@ -73,8 +73,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lu_factor, lu_solve, qr
 
+from .._certificate import certify, independent_rows
 from .._design import RowDesign, single_threaded_blas
-from .._face import certify, independent_rows
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from .._tolerances import (
     GRAM_RANK_RTOL,

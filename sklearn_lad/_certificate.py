@@ -1,0 +1,406 @@
+"""The optimality certificate every exact backend's answer passes through (``finalize``).
+
+The quantile-regression LP (Koenker & Bassett 1978) in its augmented form (see ``_problem.py``)
+
+    min_beta  sum_i w_i rho_tau(y_i - A_i beta)
+
+has the dual ``max_d y'd  s.t.  A'd = 0,  -(1 - tau) w_i <= d_i <= tau w_i``. Given a candidate
+``beta`` we
+
+1. *polish*: take the rows it (nearly) interpolates, ``Z``, and solve ``A_Z beta = y_Z`` exactly,
+   which turns an approximate vertex into the exact one;
+2. *certify*: fix ``d_i`` at its bound for every row outside ``Z`` (complementary slackness) and
+   find ``d_Z`` in its box with ``A_Z' d_Z = -A_{Z^c}' d_{Z^c}``; such a ``d`` is dual feasible
+   with zero duality gap, which proves ``beta`` optimal (the condition of Koenker 2005, Thm 2.1);
+3. *canonicalise*: the certified dual describes the optimal face; its minimum-norm point
+   (``_canonical.py``) depends only on the problem, not on the backend or on how rows are
+   weighted or repeated.
+
+Every test is relative to the terms it sums, so that scale cannot fool it: a residual is zero
+against ``|y_i| + sum_j |A_ij beta_j|``, dual feasibility ``A'd = 0`` is checked per column
+against ``|A|'|d|`` (a column multiplied by 1e-10 is checked as strictly as any), and the gap is
+the sum of the complementary-slackness terms ``w_i rho_tau(r_i) - d_i r_i >= 0`` rather than
+``loss - y'd`` (which loses its digits to ``y + 1e9`` or ``1e-12 * y``). ``finalize`` works on the
+equilibrated problem (``_scaling.py``) and returns a new result.
+
+References
+----------
+Koenker, R. and Bassett, G. (1978). Regression quantiles. Econometrica 46(1), 33-50.
+Koenker, R. (2005). Quantile Regression. Cambridge University Press.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import lstsq
+from scipy.optimize import linprog
+
+from ._canonical import abs_design, canonical_point, independent_rows, row_magnitude, solve_rows
+from ._design import RowDesign
+from ._problem import QuantileProblem, SolverResult
+from ._scaling import equilibrate
+from ._tolerances import DUAL_BOX_RTOL, DUALITY_GAP_RTOL, ZERO_RESIDUAL_RTOL
+
+# Relative rounding of a residual: the gap allowed when the objective itself is ~0 (an exact fit).
+ROUNDING = 1e-13
+# Above this many distinct interpolated rows the certificate's LP looks for any dual point, not
+# the most interior one.
+MAX_MARGIN_ROWS = 2000
+
+
+@dataclass
+class Certificate:
+    """Outcome of :func:`certify`."""
+
+    beta: np.ndarray
+    dual: np.ndarray | None
+    zero_set: np.ndarray
+    certified: bool
+    gap: float
+    loss: float
+    message: str
+
+
+def _column_magnitude(aug: RowDesign) -> np.ndarray:
+    """Largest ``|A_ij|`` over the observations, per column (1 for the intercept)."""
+    abs_X = abs_design(aug)
+    if sp.issparse(abs_X):
+        top = abs_X.max(axis=0).toarray().ravel() if abs_X.nnz else np.zeros(abs_X.shape[1])
+    else:
+        top = np.max(abs_X, axis=0, initial=0.0)
+    return np.concatenate([[1.0] * aug.offset, top])
+
+
+def _zero_tolerance(aug: RowDesign, magnitude: np.ndarray, tol: float) -> np.ndarray:
+    """Per-row bound under which a residual is rounding. An observation's is ``tol`` times its
+    own terms (``magnitude``, from :func:`row_magnitude`); a penalty pseudo-row's (residual
+    ``-b_j``) is the coefficient whose largest contribution to any fitted value is below
+    ``tol`` times the observations' scale."""
+    n, k = aug.n_samples, aug.penalized.size
+    bound = tol * magnitude
+    if k:
+        scale = tol * np.max(magnitude[:n], initial=0.0)
+        column = _column_magnitude(aug)[aug.offset + aug.penalized]
+        pseudo = scale / np.maximum(column, 1e-300)
+        bound[n:] = np.concatenate([pseudo, pseudo])
+    return np.maximum(bound, 1e-300)
+
+
+def _zero_set(residual: np.ndarray, bound: np.ndarray, basis=None):
+    zero = np.abs(residual) <= bound
+    if basis is not None:
+        zero[np.asarray(basis, dtype=np.intp)] = True
+    return np.flatnonzero(zero)
+
+
+def _polish(aug: RowDesign, beta: np.ndarray, zero_set: np.ndarray) -> np.ndarray:
+    """Move ``beta`` the least distance that makes it interpolate the rows in ``zero_set``."""
+    if zero_set.size == 0:
+        return beta
+    rows = aug.rows(zero_set)
+    # Solve for the interpolating point from scratch (not as a correction to beta) so that a
+    # vertex comes out exact, zeros included; only beta's null-space component is kept.
+    particular, null = solve_rows(rows, aug.y[zero_set])
+    polished = particular + null @ (null.T @ beta)
+    # Keep the polish only if it really interpolates (the rows may be inconsistent when the
+    # candidate was not near a vertex).
+    misfit = np.abs(rows @ polished - aug.y[zero_set])
+    terms = np.abs(aug.y[zero_set]) + np.abs(rows) @ np.abs(polished)
+    if np.all(misfit <= 1e-8 * np.maximum(terms, 1e-300)):
+        return polished
+    return beta
+
+
+def _in_box(d, lower, upper) -> bool:
+    slack = DUAL_BOX_RTOL * np.maximum(upper - lower, 1e-300)
+    return d is not None and bool(np.all(d >= lower - slack) and np.all(d <= upper + slack))
+
+
+def _direct_dual(rows_t, rhs, rhs_scale, lower, upper, hint):
+    """Cheap candidates for ``d_Z`` before any LP: ``0`` when nothing needs balancing (an exact
+    fit: ``0`` is inside every box, the most interior point there is), the square solve at a
+    non-degenerate vertex, the backend's dual corrected onto the equalities, and the
+    minimum-norm solution of the equalities. ``rhs_scale`` is the size of the terms ``rhs`` is
+    summed from; equalities are judged against it and ``|A_Z|'|d_Z|``."""
+    # Half the certificate's slack, so that a candidate accepted here passes its final check.
+    if np.all(np.abs(rhs) <= 0.5 * DUAL_BOX_RTOL * rhs_scale):
+        return np.zeros(rows_t.shape[1])
+    starts = []
+    if rows_t.shape[1] == rows_t.shape[0]:
+        try:
+            starts.append(np.linalg.solve(rows_t, rhs))
+        except np.linalg.LinAlgError:
+            pass
+    if hint is not None:
+        # A backend's own dual is usually right up to rounding: clip it to the box and take the
+        # least change that restores A_Z' d_Z = rhs.
+        start = np.clip(hint, lower, upper)
+        starts.append(start + lstsq(rows_t, rhs - rows_t @ start, lapack_driver="gelsd")[0])
+    if rows_t.shape[1] > rows_t.shape[0]:
+        starts.append(lstsq(rows_t, rhs, lapack_driver="gelsd")[0])
+    abs_rows = np.abs(rows_t)
+    for d in starts:
+        if not _in_box(d, lower, upper):
+            continue
+        d = np.clip(d, lower, upper)
+        slack = 0.5 * DUAL_BOX_RTOL * (rhs_scale + abs_rows @ np.abs(d))
+        if np.all(np.abs(rows_t @ d - rhs) <= slack):
+            return d
+    return None
+
+
+def _dual_on_zero_set(aug, zero_set, rhs, rhs_scale, lower, upper, hint=None):
+    """Find ``d_Z`` in ``[lower, upper]`` with ``A_Z' d_Z = rhs``; ``None`` if there is none."""
+    if zero_set.size == 0:
+        return np.empty(0) if np.all(np.abs(rhs) <= DUAL_BOX_RTOL * rhs_scale) else None
+    rows_t = aug.rows(zero_set).T
+    d = _direct_dual(rows_t, rhs, rhs_scale, lower, upper, hint)
+    if d is not None:
+        return d
+    # Degenerate vertex (more interpolated rows than unknowns) or singular basis: an LP. Rows
+    # of A_Z that are identical (ties, duplicated or discrete data) are merged first: their
+    # boxes add up, and each member later sits at the same relative place in its own box.
+    groups, member = np.unique(rows_t.T, axis=0, return_inverse=True)
+    member = member.ravel()
+    n_groups = groups.shape[0]
+    low = np.bincount(member, weights=lower, minlength=n_groups)
+    width = np.bincount(member, weights=upper - lower, minlength=n_groups)
+    a_eq = sp.csr_matrix(groups.T)
+    if n_groups <= MAX_MARGIN_ROWS:
+        # Prefer dual values inside the box (max of the smallest relative margin) so that the
+        # face read off from them has as many equalities as the data allow.
+        c = np.zeros(n_groups + 1)
+        c[-1] = -1.0
+        a_eq = sp.hstack([a_eq, sp.csr_matrix((a_eq.shape[0], 1))], format="csr")
+        eye = sp.identity(n_groups, format="csr")
+        margin = sp.csr_matrix(width[:, None])
+        a_ub = sp.vstack([sp.hstack([-eye, margin]), sp.hstack([eye, margin])], format="csr")
+        b_ub = np.concatenate([-low, low + width])
+        bounds = np.column_stack([np.append(low, 0.0), np.append(low + width, 0.5)])
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=rhs, bounds=bounds,
+                      method="highs")
+    else:
+        # Too many distinct rows for the margin LP to be cheap: any feasible point certifies,
+        # and any optimal dual describes the same optimal face.
+        res = linprog(np.zeros(n_groups), A_eq=a_eq, b_eq=rhs,
+                      bounds=np.column_stack([low, low + width]), method="highs")
+    if res.status != 0:
+        return None
+    share = np.clip((res.x[:n_groups] - low) / width, 0.0, 1.0)
+    return lower + share[member] * (upper - lower)
+
+
+def certify(aug: RowDesign, beta: np.ndarray, basis=None, dual=None) -> Certificate:
+    """Polish ``beta`` to the vertex it approximates and prove (or fail to prove) optimality.
+
+    Tries the default zero tolerance first, then a much tighter one: with badly scaled data a
+    genuinely non-zero residual can fall under the default and spoil an otherwise exact vertex.
+
+    Parameters
+    ----------
+    aug : RowDesign
+    beta : ndarray of shape (n_columns,)
+        Candidate solution (intercept first when fitted).
+    basis : array of int, optional
+        Rows the backend believes are interpolated; joined to the rows with zero residual.
+    dual : ndarray of shape (n_rows,), optional
+        The backend's dual solution, a starting guess for the certificate on degenerate
+        vertices (checked, never trusted).
+
+    Returns
+    -------
+    Certificate
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> problem = QuantileProblem(X=np.arange(4.0).reshape(-1, 1),
+    ...                           y=np.array([0.0, 1.0, 2.0, 10.0]), tau=0.5)
+    >>> cert = certify(problem.augmented(), np.array([0.0, 1.0]))
+    >>> cert.certified, cert.gap
+    (True, 0.0)
+    """
+    if dual is not None and np.shape(dual) != (aug.shape[0],):
+        dual = None
+    cert = _certify(aug, beta, basis, ZERO_RESIDUAL_RTOL, dual)
+    if not cert.certified:
+        retry = _certify(aug, beta, basis, ZERO_RESIDUAL_RTOL * 1e-4, dual)
+        if retry.certified:
+            return retry
+    return cert
+
+
+def _polished_zero_set(aug, beta, basis, tol):
+    """The rows ``beta`` (nearly) interpolates and ``beta`` polished onto them."""
+    residual = aug.y - aug.matvec(beta)
+    # The rows' magnitudes are a scale, computed once: polishing moves beta by rounding.
+    bound = _zero_tolerance(aug, row_magnitude(aug, beta), tol)
+    zero_set = _zero_set(residual, bound, basis)
+    if basis is not None or zero_set.size > aug.shape[1]:
+        # An approximate backend may name more rows than a vertex interpolates, or dependent
+        # ones (collinear columns); keep the rows that are exactly zero plus the independent
+        # rows nearest to zero, and let the polish decide the rest.
+        exact = _zero_set(residual, bound)
+        ordered = zero_set[np.argsort(np.abs(residual[zero_set]), kind="stable")]
+        zero_set = np.union1d(exact, independent_rows(aug.rows(ordered), ordered))
+    for _ in range(3):
+        beta = _polish(aug, beta, zero_set)
+        residual = aug.y - aug.matvec(beta)
+        grown = _zero_set(residual, bound, zero_set)
+        if grown.size == zero_set.size:
+            break
+        zero_set = grown
+    return beta, residual, zero_set
+
+
+def duality_gap(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, terms=None,
+                residual=None) -> tuple[float, bool]:
+    """Gap of ``(beta, dual)`` and whether ``dual`` is feasible, both without cancellation.
+
+    With ``A'd = 0`` the gap ``loss - y'd`` equals ``sum_i (w_i rho_tau(r_i) - d_i r_i)``, a sum
+    of complementary-slackness terms that are each >= 0 for ``d`` in its box, so no digits are
+    lost to ``y``'s offset or scale. Feasibility ``A'd = 0`` is judged per column against the
+    terms it sums (``|A|'|d|``, or ``terms`` when given), so a column multiplied by 1e-10 is
+    checked as strictly as any.
+    """
+    residual = aug.residual(beta) if residual is None else residual
+    lower, upper = aug.dual_bounds()
+    slack = np.where(residual >= 0, upper - dual, lower - dual) * residual
+    gap = float(np.sum(slack)) / aug.weight_sum
+    imbalance = np.abs(aug.rmatvec(dual))
+    if terms is None:
+        terms = _column_terms(aug, np.abs(dual))
+    feasible = bool(np.all(imbalance <= DUAL_BOX_RTOL * terms)
+                    and _in_box(dual, lower, upper))
+    return max(gap, 0.0), feasible
+
+
+def _column_terms(aug: RowDesign, abs_dual: np.ndarray) -> np.ndarray:
+    """``|A|' |d|``: per column, the size of the terms ``(A'd)_j`` is summed from."""
+    off, n, k = aug.offset, aug.n_samples, aug.penalized.size
+    terms = np.empty(aug.shape[1])
+    terms[off:] = np.asarray(abs_design(aug).T @ abs_dual[:n]).ravel()
+    if off:
+        terms[0] = abs_dual[:n].sum()
+    terms[off + aug.penalized] += abs_dual[n:n + k] + abs_dual[n + k:]
+    return terms
+
+
+def _gap_is_small(aug: RowDesign, beta: np.ndarray, gap: float, loss: float) -> bool:
+    """Within ``DUAL_BOX_RTOL`` of the objective, or within rounding of the fit (objective ~0)."""
+    if gap <= DUALITY_GAP_RTOL * loss:
+        return True
+    fit = float(aug.weights @ row_magnitude(aug, beta)) / aug.weight_sum
+    return gap <= DUALITY_GAP_RTOL * loss + ROUNDING * fit
+
+
+def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
+    beta = np.asarray(beta, dtype=float)
+    beta, residual, zero_set = _polished_zero_set(aug, beta, basis, tol)
+    lower, upper = aug.dual_bounds()
+    dual = np.where(residual > 0, upper, lower)
+    dual[zero_set] = 0.0
+    rhs = -aug.rmatvec(dual)
+    rhs_scale = _column_terms(aug, np.abs(dual))
+    d_zero = _dual_on_zero_set(
+        aug, zero_set, rhs, rhs_scale, lower[zero_set], upper[zero_set],
+        None if hint is None else hint[zero_set],
+    )
+    weighted = aug.weights * np.where(residual >= 0, aug.tau * residual,
+                                      (aug.tau - 1.0) * residual)
+    loss = float(np.sum(weighted)) / aug.weight_sum
+    if d_zero is None:
+        return Certificate(beta, None, zero_set, False, float("nan"), loss,
+                           "no dual certificate: the candidate is not optimal")
+    dual[zero_set] = d_zero
+    # |A|'|d| = the terms outside Z (computed above) + those of the few rows in Z.
+    terms = rhs_scale + np.abs(aug.rows(zero_set)).T @ np.abs(d_zero)
+    gap, feasible = duality_gap(aug, beta, dual, terms, residual)
+    certified = feasible and _gap_is_small(aug, beta, gap, loss)
+    message = "optimal (dual certificate)" if certified else (
+        f"dual certificate failed: gap={gap:.3g}, dual feasible={feasible}"
+    )
+    return Certificate(beta, dual, zero_set, bool(certified), gap, loss, message)
+
+
+def finalize(problem: QuantileProblem, result: SolverResult) -> SolverResult:
+    """Certify a backend's answer and return the canonical optimal point as a new result.
+
+    Called once for every exact backend, so all of them return the same point of the optimal
+    set. The work is done on the equilibrated problem (``_scaling.py``); an uncertified answer
+    comes back unchanged apart from ``certified=False`` and the reason in ``message``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem, SolverResult
+    >>> problem = QuantileProblem(X=np.array([[0.0], [1.0], [1.0]]),
+    ...                           y=np.array([1.0, 2.0, 11.0]), tau=0.51)
+    >>> raw = SolverResult(coef=np.array([10.0 - 1e-12]), intercept=1.0, objective=float("nan"))
+    >>> float(finalize(problem, raw).coef[0])
+    10.0
+    """
+    scaled, scaling = equilibrate(problem)
+    if not scaling.is_identity:
+        coef, intercept = scaling.to_scaled(result.coef, result.intercept)
+        result = replace(result, coef=coef, intercept=intercept, dual=None)
+    return scaling.undo(problem, scaled, finalize_equilibrated(scaled, result, scaling.metric()))
+
+
+def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric=None
+                          ) -> SolverResult:
+    """:func:`finalize` on a problem already equilibrated; ``metric`` is the map to the user's
+    coordinates (:meth:`~sklearn_lad._scaling.Equilibration.metric`) whose norm the canonical
+    point minimises."""
+    aug = problem.augmented()
+    beta = problem.join(result.coef, result.intercept)
+    cert = certify(aug, beta, basis=result.basis, dual=result.dual)
+    if not cert.certified and problem.is_penalized:
+        cert = _try_null_fit(problem, aug, beta, cert)
+    if not cert.certified:
+        return replace(result, certified=False,
+                       message=f"{result.message}; {cert.message}".strip("; "))
+    canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric)
+    # Re-certify the canonical point with the same dual (complementary slackness still holds on
+    # the face); if rounding moved it off, the certified vertex stands.
+    if np.array_equal(canonical, cert.beta):
+        beta, gap = cert.beta, cert.gap
+    else:
+        gap, feasible = duality_gap(aug, canonical, cert.dual)
+        if not (feasible and _gap_is_small(aug, canonical, gap, aug.loss(canonical))):
+            canonical, unique, gap = cert.beta, None, cert.gap
+        beta = canonical
+    coef, intercept = problem.split(beta + 0.0)  # + 0.0 turns -0.0 into 0.0
+    message = result.message
+    if unique is False:
+        message = (f"{message}; the optimum is not unique: returned the minimum-norm point "
+                   "of the optimal face").strip("; ")
+    # The augmented loss is the objective (its pseudo-rows are the penalty).
+    objective = cert.loss if beta is cert.beta else aug.loss(beta)
+    return replace(
+        result, coef=coef, intercept=intercept, objective=objective,
+        gap=gap, dual=cert.dual, basis=cert.zero_set, certified=True, unique=unique,
+        message=message,
+    )
+
+
+def _try_null_fit(problem: QuantileProblem, aug: RowDesign, beta: np.ndarray,
+                  failed: Certificate) -> Certificate:
+    """Second candidate for a penalised problem whose answer failed: every penalised
+    coefficient at 0 (the unpenalised ones kept, the intercept at the weighted ``tau``-quantile
+    of what is left). Near ``alpha_max`` interior-point and LP codes stop, within their
+    tolerances, at a non-zero point whose objective ties the sparse optimum to ~1e-8."""
+    candidate = beta.copy()
+    candidate[aug.offset + aug.penalized] = 0.0
+    if aug.offset:
+        rest = problem.y - np.asarray(problem.X @ candidate[1:]).ravel()
+        order = np.argsort(rest, kind="stable")
+        cumulative = np.cumsum(problem.weights[order])
+        k = int(np.searchsorted(cumulative, problem.tau * cumulative[-1]))
+        candidate[0] = rest[order[min(k, rest.size - 1)]]
+    cert = certify(aug, candidate)
+    return cert if cert.certified else failed
