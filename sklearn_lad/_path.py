@@ -7,8 +7,9 @@ The objective of ``sklearn_lad._objective``,
 is a linear programme whose feasible set does not depend on ``alpha`` (only the costs do), so the
 optimal vertex is a piecewise *constant* function of ``alpha`` with finitely many breakpoints
 (parametric linear programming, Gass & Saaty 1955; Li & Zhu 2008 follow the whole path of the
-L1-norm quantile regression vertex by vertex). :func:`quantile_path` walks down a grid of
-``alpha`` carrying one simplex basis along:
+L1-norm quantile regression vertex by vertex), and the optimal value, the minimum over the
+vertices of functions linear in ``alpha``, is piecewise linear and concave.
+:func:`quantile_path` walks down a grid of ``alpha`` carrying one simplex basis along:
 
 * a vertex is a basis: observations ``Z`` interpolated by the fit and active columns ``E``
   (the intercept and unpenalised features always among them), ``|Z| = |E|``. The dual values of
@@ -50,36 +51,34 @@ models via coordinate descent. Journal of Statistical Software 33(1) (the geomet
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
-from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.linalg import qr
 from scipy.linalg.lapack import dgecon, dgetrf, dgetri
 from scipy.optimize import linprog
-from sklearn.exceptions import ConvergenceWarning
 
-from ._face import ZERO_TOL, finalize
+from ._design import RowDesign
+from ._face import finalize
 from ._problem import QuantileProblem, SolverResult
+from ._tolerances import (
+    ALPHA_MAX_MARGIN,
+    HOMOTOPY_BASIS_RCOND,
+    HOMOTOPY_DEGENERATE_RTOL,
+    HOMOTOPY_STRICT_DUAL_RTOL,
+    is_zero_residual,
+    residual_scale,
+)
+from ._validation import check_alpha_grid as _check_grid_params
+from ._validation import validated_problem as _validated_problem
 from .solvers import resolve_solver, run_solver
 
 __all__ = ["alpha_max", "quantile_path"]
 
-# alpha_max is returned this much (relatively) above the breakpoint at which the first
-# coefficient can leave zero: exactly at the breakpoint the optimal set is an edge that also
-# holds non-zero coefficients, and the canonical (minimum-norm) point of that edge need not be
-# the all-zero one. The margin is far above the finisher's tolerances (1e-10) and far below
-# anything a grid can resolve.
-ALPHA_MAX_MARGIN = 1e-8
-# Dual constraints must hold with this relative slack for the vertex to count as the unique
-# optimum (closer to a breakpoint, the finisher decides).
-_STRICT = 1e-9
-# Reciprocal condition number below which a basis counts as singular.
-_RCOND = 1e-12
-# A non-basic residual this small (relative to the data's scale) makes a vertex degenerate.
-_DEGENERATE = 1e-12
+# Tolerances (ALPHA_MAX_MARGIN, HOMOTOPY_*) are named and documented in _tolerances.py.
+_STRICT = HOMOTOPY_STRICT_DUAL_RTOL
+_RCOND = HOMOTOPY_BASIS_RCOND
+_DEGENERATE = HOMOTOPY_DEGENERATE_RTOL
 # Residuals and dual gradient are updated incrementally and recomputed this often.
 _REFRESH = 20
 # The working set of observations holds this many per column of A, and at least _WORKING_MIN.
@@ -88,26 +87,8 @@ _WORKING_MIN = 1000
 
 
 # ------------------------------------------------------------------------------------------
-# Validation
+# The alpha grid (arguments are validated in _validation.py)
 # ------------------------------------------------------------------------------------------
-
-
-def _check_tau(tau) -> float:
-    if isinstance(tau, bool) or not isinstance(tau, Real) or not 0.0 < float(tau) < 1.0:
-        raise ValueError(f"tau must be a number strictly between 0 and 1; got tau={tau!r}.")
-    return float(tau)
-
-
-def _validated_problem(X, y, tau, sample_weight, fit_intercept, penalty_factor):
-    # Validate exactly like the estimators do (same messages), through a throwaway estimator.
-    from ._estimators import QuantileLasso, build_problem
-
-    tau = _check_tau(tau)
-    problem, _ = build_problem(
-        QuantileLasso(fit_intercept=bool(fit_intercept)), X, y, sample_weight, tau, 0.0,
-        penalty_factor,
-    )
-    return problem
 
 
 def _alpha_grid(amax: float, n_alphas: int, eps: float) -> np.ndarray:
@@ -118,20 +99,6 @@ def _alpha_grid(amax: float, n_alphas: int, eps: float) -> np.ndarray:
     if n_alphas == 1:
         return np.array([amax])
     return np.geomspace(amax, amax * eps, num=n_alphas)
-
-
-def _check_grid_params(alphas, n_alphas, eps):
-    if alphas is None:
-        if isinstance(n_alphas, bool) or not isinstance(n_alphas, Integral) or n_alphas < 1:
-            raise ValueError(f"n_alphas must be a positive integer; got {n_alphas!r}.")
-        if isinstance(eps, bool) or not isinstance(eps, Real) or not 0.0 < eps <= 1.0:
-            raise ValueError(f"eps must be a number in (0, 1]; got eps={eps!r}.")
-        return None
-    alphas = np.asarray(alphas, dtype=float).ravel()
-    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-        raise ValueError("alphas must be a non-empty array of finite, non-negative numbers.")
-    # Decreasing, like scikit-learn's paths: warm starts go from sparse to dense fits.
-    return np.sort(alphas)[::-1]
 
 
 # ------------------------------------------------------------------------------------------
@@ -181,12 +148,7 @@ def _null_fit(problem: QuantileProblem, solver: str, options) -> SolverResult:
 
 def _zero_residuals(y: np.ndarray, fitted: np.ndarray) -> np.ndarray:
     # The finisher's notion of a zero residual (see _face._zero_set).
-    scale = ZERO_TOL * (np.max(np.abs(y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
-    return np.abs(y - fitted) <= max(scale, 1e-300)
-
-
-def _column_products(X, d: np.ndarray) -> np.ndarray:
-    return np.asarray(X.T @ d).ravel()
+    return is_zero_residual(y - fitted, residual_scale(y, fitted))
 
 
 def _alpha_max_at(problem: QuantileProblem, null: SolverResult) -> float:
@@ -204,27 +166,29 @@ def _alpha_max_at(problem: QuantileProblem, null: SolverResult) -> float:
     factor = np.ones(problem.n_features) if problem.penalty_factor is None else (
         problem.penalty_factor
     )
-    X, y, w, tau = problem.X, problem.y, problem.weights, problem.tau
-    fitted = np.asarray(X @ null.coef).ravel() + null.intercept
+    y, w, tau = problem.y, problem.weights, problem.tau
+    design = problem.augmented()  # only its observation rows are used here
+    off = design.offset
+    fitted = design.fitted(problem.join(null.coef, null.intercept))
     zero = _zero_residuals(y, fitted)
     residual = y - fitted
     d = np.where(residual > 0, tau * w, -(1.0 - tau) * w)
     d[zero] = 0.0
-    fixed_products = _column_products(X, d)[penalized]
+    products = design.rmatvec(d)  # A'd = [sum(d), X'd]
+    fixed_products = products[off + penalized]
     pi = factor[penalized]
     W = problem.weight_sum
     zero_rows = np.flatnonzero(zero)
     if zero_rows.size == 0:
         return float(np.max(np.abs(fixed_products) / pi)) / W
     # Equality constraints A_U' d = 0 on the unpenalised columns.
-    X_zero = X[zero_rows]
-    X_zero = X_zero.toarray() if sp.issparse(X_zero) else np.asarray(X_zero)
+    X_zero = design.rows(zero_rows)[:, off:]
     free_idx = np.flatnonzero(free)
     eq_rows = [X_zero[:, free_idx].T] if free_idx.size else []
-    eq_rhs = [-_column_products(X, d)[free_idx]] if free_idx.size else []
+    eq_rhs = [-products[off + free_idx]] if free_idx.size else []
     if problem.fit_intercept:
         eq_rows.insert(0, np.ones((1, zero_rows.size)))
-        eq_rhs.insert(0, np.array([-d.sum()]))
+        eq_rhs.insert(0, np.array([-products[0]]))
     lower, upper = -(1.0 - tau) * w[zero_rows], tau * w[zero_rows]
     M = X_zero[:, penalized].T  # |P| x |Z|
     if eq_rows:
@@ -273,7 +237,7 @@ def alpha_max(
     weighted ``tau``-quantile of ``y`` when only the intercept is free, the zero fit without an
     intercept, the unpenalised quantile regression on the features with ``penalty_factor == 0``
     otherwise) is optimal exactly when some ``d`` in the subdifferential of the loss at that fit
-    satisfies ``|X_j' d| <= alpha * W * pi_j`` for every penalised feature. Hence
+    satisfies ``|X_j' d| <= alpha * W * pi_j`` for every penalised feature. Hence::
 
         alpha_max = min_d max_j |X_j' d| / (W * pi_j),
 
@@ -387,9 +351,10 @@ class _Homotopy:
 
     def __init__(self, problem: QuantileProblem, max_steps: int):
         self.problem = problem
-        # Column-major for the products with column subsets, row-major for rows.
-        self.X = problem.X if sp.issparse(problem.X) else np.asfortranarray(problem.X)
-        self.X_rows = problem.X if sp.issparse(problem.X) else np.ascontiguousarray(problem.X)
+        # The observation rows of A = [1, X] (the penalty is priced here, not as pseudo-rows);
+        # column-major X for the products with column subsets.
+        self.design = RowDesign(problem.X, problem.y, tau=problem.tau, weights=problem.weights,
+                                fit_intercept=problem.fit_intercept, order="F")
         self.y = problem.y
         self.w = problem.weights
         self.tau = problem.tau
@@ -413,28 +378,18 @@ class _Homotopy:
         self.working_size = max(_WORKING_MIN, _WORKING_PER_COLUMN * self.q)
         self.set_working(np.arange(self.n))
 
-    # -- linear algebra on A = [1, X] ------------------------------------------------------
+    # -- linear algebra on A = [1, X]: the design operator's products ---------------------
     def matvec(self, beta):
-        out = np.asarray(self.X @ beta[self.off:]).ravel()
-        return out + beta[0] if self.off else out
+        return self.design.fitted(beta)
 
     def matvec_on(self, beta, cols):
         """``A @ beta`` for a ``beta`` that is zero outside the columns ``cols``."""
-        feats = cols[cols >= self.off] - self.off
-        if sp.issparse(self.X) or 2 * feats.size >= self.X.shape[1]:
-            return self.matvec(beta)
-        out = self.X[:, feats] @ beta[feats + self.off]
-        return out + beta[0] if self.off else out
+        return self.design.fitted(beta, cols)
 
     def set_working(self, index) -> None:
         self.W = np.asarray(index, dtype=np.intp)
         self.all_rows = self.W.size == self.n
-        if self.all_rows:
-            self.XW = self.X
-        elif sp.issparse(self.X):
-            self.XW = self.X_rows[self.W]
-        else:
-            self.XW = np.asfortranarray(self.X_rows[self.W])
+        self.working = self.design if self.all_rows else self.design.subset(self.W)
 
     def choose_working(self, residual, Z) -> None:
         """The observations with the smallest residuals (and the basic ones) as working set."""
@@ -447,23 +402,13 @@ class _Homotopy:
 
     def matvec_working(self, beta, cols):
         """``A[W] @ beta`` for a ``beta`` that is zero outside the columns ``cols``."""
-        feats = cols[cols >= self.off] - self.off
-        if sp.issparse(self.XW) or 2 * feats.size >= self.XW.shape[1]:
-            out = np.asarray(self.XW @ beta[self.off:]).ravel()
-        else:
-            out = self.XW[:, feats] @ beta[feats + self.off]
-        return out + beta[0] if self.off else out
+        return self.working.fitted(beta, cols)
 
     def rmatvec(self, d):
-        out = np.asarray(self.X.T @ d).ravel()
-        return np.concatenate([[d.sum()], out]) if self.off else out
+        return self.design.rmatvec(d)
 
     def rows(self, index):
-        block = self.X_rows[index]
-        block = block.toarray() if sp.issparse(block) else np.asarray(block)
-        if self.off:
-            block = np.hstack([np.ones((block.shape[0], 1)), block])
-        return block
+        return self.design.rows(index)
 
     # -- vertices ---------------------------------------------------------------------------
     def vertex_from_point(self, coef, intercept, dual=None) -> _Vertex | None:
@@ -572,10 +517,7 @@ class _Homotopy:
                 changed = W[d[W] != previous.d[W]]
                 change = d[changed] - previous.d[changed]
                 g = previous.g.copy()
-                block = self.X_rows[changed]
-                g[self.off:] += np.asarray(block.T @ change).ravel()
-                if self.off:
-                    g[0] += change.sum()
+                g += self.design.rmatvec(change, rows=changed)
             else:
                 self.since_refresh = 0
         else:
@@ -782,10 +724,7 @@ class _Homotopy:
         if hit >= 0:
             at = int(np.searchsorted(new_Z, hit))
             new_Z = np.concatenate((new_Z[:at], [hit], new_Z[at:]))
-            row = self.X_rows[hit]
-            row = row.toarray().ravel() if sp.issparse(row) else row
-            if self.off:
-                row = np.concatenate(([1.0], row))
+            row = self.design.rows([hit])[0]
             rows_Z = np.concatenate((rows_Z[:at], row[None, :], rows_Z[at:]))
             side[hit] = 0.0
         else:
@@ -875,7 +814,7 @@ class _Homotopy:
         coef = coef + 0.0
         return SolverResult(
             coef=coef, intercept=float(intercept) + 0.0,
-            objective=problem.objective(coef, intercept), n_iter=n_iter, converged=True,
+            objective=problem.objective(coef, intercept), n_iter=n_iter,
             gap=0.0, message="optimal (homotopy dual certificate)", certified=True,
             unique=True, basis=vertex.Z.copy(),
         )
@@ -906,13 +845,8 @@ def _solve_warm(problem, solver, options, previous: SolverResult | None, reuse: 
             trial.message = "previous grid value still optimal (dual certificate)"
             return trial, cls.name
     warm = None if previous is None else (previous.coef, previous.intercept)
-    result, name = run_solver(solver, problem, options, warm_start=warm)
-    if cls.exact and result.converged and not result.certified:
-        warnings.warn(
-            f"solver={name!r} returned a point whose optimality could not be certified at "
-            f"alpha={problem.alpha:.6g} ({result.message}).", ConvergenceWarning, stacklevel=3,
-        )
-    return result, name
+    # run_solver warns (ConvergenceWarning) when the point is not certified or stopped early.
+    return run_solver(solver, problem, options, warm_start=warm)
 
 
 def _merge_duplicates(problem: QuantileProblem) -> QuantileProblem:

@@ -6,20 +6,22 @@ weight ``alpha * penalty_factor_j * sum(w)`` contribute
 ``alpha * penalty_factor_j * (rho_tau(-b_j) + rho_tau(b_j)) = alpha * penalty_factor_j * |b_j|``
 to the objective. This is the reduction Koenker & d'Orey (1987) style simplex codes use for the
 lasso; it lets the optimality certificate and the canonical solution (``_face.py``) treat every
-problem the same way.
+problem the same way. :meth:`QuantileProblem.augmented` returns that design as the operator of
+``_design.py``.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
+from ._design import RowDesign
 from ._objective import quantile_objective
 
-__all__ = ["QuantileProblem", "SolverResult", "AugmentedProblem"]
+__all__ = ["QuantileProblem", "SolverResult", "SolverDiagnostics", "Status"]
 
 
 @dataclass(frozen=True)
@@ -92,15 +94,33 @@ class QuantileProblem:
             self.penalty_factor,
         )
 
-    def augmented(self) -> AugmentedProblem:
-        """The equivalent unpenalised weighted problem on an augmented design (no copy of X)."""
+    def augmented(self, order: str | None = None) -> RowDesign:
+        """The equivalent unpenalised weighted problem on an augmented design.
+
+        Parameters
+        ----------
+        order : {"C", "F"}, optional
+            Layout wanted for dense ``X`` (see :class:`~sklearn_lad._design.RowDesign`); by
+            default ``X`` is not copied.
+
+        Returns
+        -------
+        RowDesign
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_lad._problem import QuantileProblem
+        >>> problem = QuantileProblem(X=np.eye(3), y=np.ones(3), tau=0.5, alpha=0.1)
+        >>> problem.augmented().shape  # 3 observations, 2 pseudo-rows per feature
+        (9, 4)
+        """
         penalty = self.penalty
         penalized = np.flatnonzero(penalty > 0)
-        pseudo_weight = np.tile(penalty[penalized] * self.weight_sum, 2)
-        return AugmentedProblem(
-            X=self.X, y_obs=self.y, tau=self.tau, fit_intercept=self.fit_intercept,
-            weights=np.concatenate([self.weights, pseudo_weight]), penalized=penalized,
-            weight_sum=self.weight_sum,
+        return RowDesign(
+            self.X, self.y, tau=self.tau, weights=self.weights, fit_intercept=self.fit_intercept,
+            penalized=penalized, penalty_weights=penalty[penalized] * self.weight_sum,
+            weight_sum=self.weight_sum, order=order,
         )
 
     def split(self, beta: np.ndarray) -> tuple[np.ndarray, float]:
@@ -115,109 +135,119 @@ class QuantileProblem:
         return np.concatenate([[intercept], coef]) if self.fit_intercept else coef.copy()
 
 
-@dataclass(frozen=True)
-class AugmentedProblem:
-    """``min_beta sum_i weights_i * rho_tau(y_i - A_i @ beta)``: every problem in one form.
+class Status(enum.Enum):
+    """How a backend's run ended: the one status every backend maps its own outcome to.
 
-    ``A`` has columns ``[1, X]`` when ``fit_intercept`` (intercept first), else ``X``; its rows
-    are the ``n_samples`` observations followed by ``+e_j`` for each penalised feature ``j`` and
-    then ``-e_j`` for each, all with target 0. ``A`` is never materialised unless a backend asks
-    (:meth:`dense_design`, :meth:`sparse_design`), so large ``X`` is not copied. Dividing the sum
-    by ``weight_sum`` gives the sklearn-lad objective.
+    Code branches on the status, never on :attr:`SolverResult.message` (human text only).
+    :func:`sklearn_lad.solvers.check_status` is the one place that turns a status into a
+    :class:`~sklearn.exceptions.ConvergenceWarning` or an error.
+
+    Attributes
+    ----------
+    OPTIMAL
+        The backend met its stopping rule; for an exact backend the shared certificate then
+        decides whether optimality is proved (``SolverResult.certified``).
+    NOT_CERTIFIED
+        An exact backend met its stopping rule but the shared certificate could not prove the
+        point optimal. The point is returned with a ``ConvergenceWarning``.
+    ITERATION_LIMIT
+        The backend stopped at its iteration cap (``solver_options max_iter``) before its
+        stopping rule held. The best point so far is returned with a ``ConvergenceWarning``.
+    NUMERICAL_ERROR
+        The backend gave up for numerical reasons (a solver error, no usable point). This
+        raises an error.
+    INFEASIBLE
+        An external solver called the LP infeasible. The quantile-regression LP is always
+        feasible (every ``beta`` with the positive and negative parts of its residuals is a
+        feasible point), so this only reports a failure of that solver and raises an error.
+    UNBOUNDED
+        An external solver called the LP unbounded. For ``0 < tau < 1`` the objective is
+        bounded below by 0, so this too reports a solver failure and raises an error.
+
+    Examples
+    --------
+    >>> from sklearn_lad._problem import Status
+    >>> Status.ITERATION_LIMIT.stopped_early
+    True
+    >>> Status.OPTIMAL.converged
+    True
     """
 
-    X: object
-    y_obs: np.ndarray
-    tau: float
-    fit_intercept: bool
-    weights: np.ndarray
-    penalized: np.ndarray
-    weight_sum: float
+    OPTIMAL = "optimal"
+    NOT_CERTIFIED = "not_certified"
+    ITERATION_LIMIT = "iteration_limit"
+    NUMERICAL_ERROR = "numerical_error"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
 
     @property
-    def n_samples(self) -> int:
-        return self.X.shape[0]
+    def converged(self) -> bool:
+        """Whether the backend met its stopping rule (certified or not)."""
+        return self in (Status.OPTIMAL, Status.NOT_CERTIFIED)
 
     @property
-    def offset(self) -> int:
-        return 1 if self.fit_intercept else 0
+    def stopped_early(self) -> bool:
+        """Whether a point is returned although the stopping rule did not hold."""
+        return self is Status.ITERATION_LIMIT
 
     @property
-    def shape(self) -> tuple[int, int]:
-        return (self.n_samples + 2 * self.penalized.size, self.X.shape[1] + self.offset)
+    def failed(self) -> bool:
+        """Whether the run produced no usable point (these statuses raise an error)."""
+        return self in (Status.NUMERICAL_ERROR, Status.INFEASIBLE, Status.UNBOUNDED)
 
-    @cached_property
-    def y(self) -> np.ndarray:
-        return np.concatenate([self.y_obs, np.zeros(2 * self.penalized.size)])
 
-    def matvec(self, beta: np.ndarray) -> np.ndarray:
-        """``A @ beta``."""
-        off = self.offset
-        fitted = self.X @ beta[off:]
-        if off:
-            fitted = fitted + beta[0]
-        pen = beta[off + self.penalized]
-        return np.concatenate([np.asarray(fitted).ravel(), pen, -pen])
+@dataclass
+class SolverDiagnostics:
+    """Backend-specific counters of one run, for tests, benchmarks and the curious.
 
-    def rmatvec(self, d: np.ndarray) -> np.ndarray:
-        """``A.T @ d``."""
-        n, k, off = self.n_samples, self.penalized.size, self.offset
-        out = np.empty(self.shape[1])
-        out[off:] = np.asarray(self.X.T @ d[:n]).ravel()
-        if off:
-            out[0] = d[:n].sum()
-        out[off + self.penalized] += d[n : n + k] - d[n + k :]
-        return out
+    Every field has a default, so a backend sets only the ones it knows; none of them changes
+    the answer. (These were the undocumented ``SolverResult.extra`` dict.)
 
-    def rows(self, index: np.ndarray) -> np.ndarray:
-        """Dense rows ``A[index]``."""
-        index = np.asarray(index, dtype=np.intp)
-        n, k, off = self.n_samples, self.penalized.size, self.offset
-        out = np.zeros((index.size, self.shape[1]))
-        obs = index < n
-        if obs.any():
-            block = self.X[index[obs]]
-            out[obs, off:] = block.toarray() if sp.issparse(block) else block
-            if off:
-                out[obs, 0] = 1.0
-        pseudo = ~obs
-        if pseudo.any():
-            j = index[pseudo] - n
-            sign = np.where(j < k, 1.0, -1.0)
-            out[np.flatnonzero(pseudo), off + self.penalized[j % k]] = sign
-        return out
+    Attributes
+    ----------
+    basis_rank : int or None
+        ``br``: the number of rows in the final simplex basis, i.e. the numerical rank of the
+        augmented design (``None`` when the simplex stopped early). Was ``extra["rank"]``.
+    perturbations : int
+        ``br``: how many times ``y`` was perturbed to leave a degenerate vertex.
+        Was ``extra["perturbations"]``.
+    irls_steps : int
+        ``irls``: reweighted least-squares steps. Was ``extra["irls_steps"]``.
+    exchange_steps : int
+        ``irls``: simplex exchange steps of the finish. Was ``extra["exchange_steps"]``.
+    certificate_attempts : int
+        ``irls``: how often the exact certificate was tried. Was
+        ``extra["certificate_attempts"]``.
+    residual_floor : float or None
+        ``irls``: the final floor ``eps`` of ``|r_i|`` in the weights. Was ``extra["floor"]``.
+    preprocessed : bool
+        ``fn``: whether Portnoy & Koenker's preprocessing (solve on a subsample, fix the sides
+        of the rest) ran. Was ``extra["preprocessed"]``.
+    preprocess_rounds : int
+        ``fn``: rounds of the preprocessing (a round repeats when a fixed side was wrong).
+        Was ``extra["rounds"]``.
+    preprocess_subsample : int or None
+        ``fn``: size of the preprocessing's first subsample. Was ``extra["subsample"]``.
+    preprocess_kept : int or None
+        ``fn``: observations kept free in the last round (the rest were fixed to a side).
+        Was ``extra["kept"]``.
+    dual_kind : {"basic", "interior"} or None
+        ``fn``: whether :attr:`SolverResult.dual` is the exact basic dual of a proved vertex
+        or the interior-point dual (strictly inside its box, ``A'd = 0`` to the solver's
+        tolerance). Was ``extra["dual"]``.
+    """
 
-    def dense_design(self) -> np.ndarray:
-        """``A`` as a dense array (copies ``X``)."""
-        return self.rows(np.arange(self.shape[0]))
-
-    def sparse_design(self) -> sp.csr_matrix:
-        """``A`` as a CSR matrix."""
-        n, k, off = self.n_samples, self.penalized.size, self.offset
-        blocks = [sp.csr_matrix(self.X)]
-        if off:
-            blocks.insert(0, sp.csr_matrix(np.ones((n, 1))))
-        top = sp.hstack(blocks, format="csr")
-        if not k:
-            return top
-        cols = np.concatenate([self.penalized, self.penalized]) + off
-        vals = np.concatenate([np.ones(k), -np.ones(k)])
-        pseudo = sp.csr_matrix((vals, (np.arange(2 * k), cols)), shape=(2 * k, self.shape[1]))
-        return sp.vstack([top, pseudo], format="csr")
-
-    def residual(self, beta: np.ndarray) -> np.ndarray:
-        return self.y - self.matvec(beta)
-
-    def loss(self, beta: np.ndarray) -> float:
-        """Objective value in sklearn-lad's scaling (divided by ``weight_sum``)."""
-        r = self.residual(beta)
-        return float(self.weights @ np.where(r >= 0, self.tau * r, (self.tau - 1.0) * r)) / (
-            self.weight_sum
-        )
-
-    def dual_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Box ``[-(1 - tau) w_i, tau w_i]`` of the LP dual variables."""
-        return -(1.0 - self.tau) * self.weights, self.tau * self.weights
+    basis_rank: int | None = None
+    perturbations: int = 0
+    irls_steps: int = 0
+    exchange_steps: int = 0
+    certificate_attempts: int = 0
+    residual_floor: float | None = None
+    preprocessed: bool = False
+    preprocess_rounds: int = 0
+    preprocess_subsample: int | None = None
+    preprocess_kept: int | None = None
+    dual_kind: str | None = None
 
 
 @dataclass
@@ -232,13 +262,13 @@ class SolverResult:
         The sklearn-lad objective at ``(intercept, coef)``.
     n_iter : int
         Iterations (pivots for simplex methods, Newton steps for interior point, ...).
-    converged : bool
-        Whether the backend met its stopping rule.
+    status : Status
+        How the run ended; see :class:`Status`. Code branches on this, never on ``message``.
     gap : float
         Duality gap (objective scale) of the returned point and a dual-feasible point; ``nan``
         when the backend has no certificate.
     message : str
-        Human-readable status.
+        Human-readable account of the run, for error and warning messages only.
     certified : bool
         ``True`` when optimality was verified by an exact dual certificate.
     unique : bool or None
@@ -249,17 +279,26 @@ class SolverResult:
         Indices of observations (rows of the augmented problem) interpolated by the solution.
     dual : ndarray or None
         A dual solution of the augmented LP, in ``[-(1 - tau) w_i, tau w_i]``.
+    diagnostics : SolverDiagnostics
+        Backend-specific counters (steps of each phase, preprocessing rounds, ...).
+    converged : bool
+        Read-only: ``status.converged``, whether the backend met its stopping rule.
     """
 
     coef: np.ndarray
     intercept: float
     objective: float
     n_iter: int = 0
-    converged: bool = True
+    status: Status = Status.OPTIMAL
     gap: float = float("nan")
     message: str = ""
     certified: bool = False
     unique: bool | None = None
     basis: np.ndarray | None = None
     dual: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
+    diagnostics: SolverDiagnostics = field(default_factory=SolverDiagnostics)
+
+    @property
+    def converged(self) -> bool:
+        """Whether the backend met its stopping rule (``status.converged``)."""
+        return self.status.converged

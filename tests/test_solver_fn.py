@@ -8,16 +8,12 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
+from sklearn_lad._design import RowDesign
 from sklearn_lad._face import certify
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad.solvers import get_solver, run_solver
-from sklearn_lad.solvers._fn_core import (
-    RowDesign,
-    _band_width,
-    independent_columns,
-    solve_exact,
-    vertex_check,
-)
+from sklearn_lad.solvers._interior_point import independent_columns, solve_exact, vertex_check
+from sklearn_lad.solvers._preprocessing import _band_width
 
 from ._cases import make_regression_data
 
@@ -48,8 +44,8 @@ def test_preprocessing_gives_the_same_optimum(large, tau):
     problem = QuantileProblem(X=X, y=y, tau=tau)
     pre = _fit(problem, preprocess=True)
     plain = _fit(problem, preprocess=False)
-    assert pre.extra["preprocessed"] and not plain.extra["preprocessed"]
-    assert pre.extra["kept"] < X.shape[0] // 5
+    assert pre.diagnostics.preprocessed and not plain.diagnostics.preprocessed
+    assert pre.diagnostics.preprocess_kept < X.shape[0] // 5
     _assert_same(pre, plain)
     # The answer is proved optimal on the full problem, not only on the reduced one.
     cert = certify(problem.augmented(), problem.join(pre.coef, pre.intercept))
@@ -59,8 +55,8 @@ def test_preprocessing_gives_the_same_optimum(large, tau):
 def test_preprocessing_threshold_option(large):
     X, y = large
     problem = QuantileProblem(X=X[:5000], y=y[:5000], tau=0.3)
-    assert not _fit(problem).extra["preprocessed"]  # below the default threshold
-    assert _fit(problem, preprocess_min_n=1000).extra["preprocessed"]
+    assert not _fit(problem).diagnostics.preprocessed  # below the default threshold
+    assert _fit(problem, preprocess_min_n=1000).diagnostics.preprocessed
 
 
 def test_preprocessing_with_weights_penalty_and_ties():
@@ -71,7 +67,7 @@ def test_preprocessing_with_weights_penalty_and_ties():
     problem = QuantileProblem(X=X, y=y, tau=0.25, alpha=1e-3, sample_weight=w)
     pre = _fit(problem, preprocess=True)
     oracle = run_solver("highs", problem)[0]
-    assert pre.extra["preprocessed"]
+    assert pre.diagnostics.preprocessed
     assert pre.certified
     assert pre.objective == pytest.approx(oracle.objective, rel=1e-9)
 
@@ -83,13 +79,14 @@ def test_preprocessing_recovers_from_a_bad_pilot(large):
     problem = QuantileProblem(X=X, y=y, tau=0.5)
     good = _fit(problem, preprocess=False)
     solver = get_solver("fn")(preprocess=True)
-    first = solver.solve(problem, warm_start=(good.coef, good.intercept)).extra["kept"]
+    first = solver.solve(problem, warm_start=(good.coef, good.intercept))
+    first = first.diagnostics.preprocess_kept
     off = solver.solve(problem, warm_start=(good.coef + 0.1, good.intercept - 0.1))
-    assert off.extra["preprocessed"] and off.extra["rounds"] >= 2
-    assert off.extra["kept"] > 1.5 * first
+    assert off.diagnostics.preprocessed and off.diagnostics.preprocess_rounds >= 2
+    assert off.diagnostics.preprocess_kept > 1.5 * first
     assert off.objective == pytest.approx(good.objective, rel=1e-12)
     far = solver.solve(problem, warm_start=(good.coef + 0.3, good.intercept - 0.5))
-    assert far.extra["preprocessed"]
+    assert far.diagnostics.preprocessed
     assert far.objective == pytest.approx(good.objective, rel=1e-12)
 
 
@@ -100,7 +97,7 @@ def test_sparse_equals_dense_with_preprocessing():
     for alpha in (0.0, 1e-3):
         dense = _fit(QuantileProblem(X=X.toarray(), y=y, tau=0.6, alpha=alpha), preprocess=True)
         sparse = _fit(QuantileProblem(X=X, y=y, tau=0.6, alpha=alpha), preprocess=True)
-        assert dense.extra["preprocessed"] and sparse.extra["preprocessed"]
+        assert dense.diagnostics.preprocessed and sparse.diagnostics.preprocessed
         _assert_same(sparse, dense)
 
 
@@ -151,7 +148,7 @@ def test_dependent_columns_are_dropped_then_canonicalised():
     X, y = make_regression_data(400, 3, seed=16)
     X = np.column_stack([X, X[:, 0] - X[:, 1], np.full(400, 2.0)])  # collinear + constant
     problem = QuantileProblem(X=X, y=y, tau=0.4)
-    design = RowDesign(np.asarray(X), True, np.zeros((0, 6)), y, np.ones(400))
+    design = RowDesign(np.asarray(X), y, tau=0.4)
     assert independent_columns(design).sum() == 4
     result, oracle = _fit(problem), run_solver("highs", problem)[0]
     assert result.certified
@@ -161,7 +158,7 @@ def test_dependent_columns_are_dropped_then_canonicalised():
 
 def test_interior_point_ends_on_a_proved_vertex():
     X, y = make_regression_data(2000, 4, seed=17)
-    design = RowDesign(X, True, np.zeros((0, 5)), y, np.ones(2000))
+    design = RowDesign(X, y, tau=0.35)
     fit = solve_exact(design, 0.35)
     assert fit.status == "vertex" and fit.basis.size == 5
     assert_allclose(design.matvec(fit.beta)[fit.basis], y[fit.basis], atol=1e-12)

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._estimators import check_penalty_factor
+from .._validation import check_penalty_factor
 from ._fit import ChunkedData, _Spec, fit_chunked
 
 __all__ = ["DaskQuantileRegressor", "DaskLADRegressor"]
@@ -153,7 +153,7 @@ class DaskQuantileRegressor(RegressorMixin, BaseEstimator):
         The backend that solved the reduced problem.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -281,6 +281,7 @@ class DaskQuantileRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : dask array, dask DataFrame or array-like of shape (n_samples, n_features)
+            The samples, chunked by rows for dask input.
 
         Returns
         -------

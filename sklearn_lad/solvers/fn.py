@@ -7,7 +7,7 @@ iteration). For large samples the problem is first reduced by the preprocessing 
 the same paper: observations confidently above or below the fit are merged into two
 pseudo-observations and the prediction is verified on every observation afterwards. The iterate
 is turned into an exact vertex that is proved optimal by its basic dual, so the answer is the
-exact LP optimum (see ``_fn_core.py`` for the algorithm).
+exact LP optimum (see ``_interior_point.py`` and ``_preprocessing.py`` for the algorithm).
 
 References
 ----------
@@ -20,46 +20,22 @@ Journal on Optimization 2(4), 575-601.
 
 from __future__ import annotations
 
-import functools
 import math
-import warnings
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import ThreadpoolController
 
-from .._problem import QuantileProblem, SolverResult
-from ._base import Solver, register_solver
-from ._fn_core import (
-    RowDesign,
-    independent_columns,
-    preprocess_solve,
-    solve_exact,
-    sub_design,
+from .._design import RowDesign, single_threaded_blas
+from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
+from ._base import (
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    Solver,
+    StrOptions,
+    register_solver,
 )
-
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    # Built once: scanning the loaded libraries costs milliseconds, the limit itself does not.
-    return ThreadpoolController()
-
-
-def _design(problem: QuantileProblem) -> RowDesign:
-    """The augmented problem of ``problem`` (same row order) as a :class:`RowDesign`."""
-    aug = problem.augmented()
-    X = problem.X
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-    off = int(problem.fit_intercept)
-    k = aug.penalized.size
-    q = X.shape[1] + off
-    E = np.zeros((2 * k, q))
-    E[np.arange(k), off + aug.penalized] = 1.0
-    E[k + np.arange(k), off + aug.penalized] = -1.0
-    y = np.concatenate([problem.y, np.zeros(2 * k)])
-    return RowDesign(X, problem.fit_intercept, E, y, aug.weights)
+from ._interior_point import independent_columns, solve_exact
+from ._preprocessing import preprocess_solve
 
 
 @register_solver
@@ -77,7 +53,7 @@ class FrischNewtonSolver(Solver):
         Portnoy-Koenker preprocessing; ``"auto"`` uses it when ``n_samples`` is at least
         ``preprocess_min_n``. It needs the pilot subsample, ``sqrt(q) * n**(2/3)`` rows, to be
         under half the data, so ``True`` has no effect on small problems.
-        ``result.extra["preprocessed"]`` tells whether it ran.
+        ``result.diagnostics.preprocessed`` tells whether it ran.
     preprocess_min_n : int, default=20000
         Sample size from which ``preprocess="auto"`` preprocesses.
     random_state : int, default=0
@@ -96,34 +72,31 @@ class FrischNewtonSolver(Solver):
         "preprocess_min_n": 20_000,
         "random_state": 0,
     }
+    option_constraints = {
+        "max_iter": [POSITIVE_INT],
+        "tol": [NON_NEGATIVE_REAL],
+        "preprocess": [StrOptions({"auto"}), "boolean"],
+        "preprocess_min_n": [NON_NEGATIVE_INT],
+        "random_state": [NON_NEGATIVE_INT, np.random.Generator, None],
+    }
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
-        opts = self.options
-        if opts["preprocess"] not in ("auto", True, False):
-            raise ValueError(
-                f"solver_options 'preprocess' must be 'auto', True or False, got "
-                f"{opts['preprocess']!r}."
-            )
-        if int(opts["max_iter"]) < 1:
-            raise ValueError(
-                f"solver_options 'max_iter' must be a positive integer, got {opts['max_iter']!r}."
-            )
-        full = _design(problem)
+        full = problem.augmented()
         # The products here are thin (n x q) and memory-bound and the factorisations small
         # (q x q): a BLAS thread pool only adds synchronisation, which on a busy 2-core machine
         # made matrix-vector products 10-40x and 200 x 200 Cholesky factorisations 100x slower.
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             return self._solve(problem, full, warm_start)
 
     def _solve(self, problem: QuantileProblem, full: RowDesign, warm_start) -> SolverResult:
         opts = self.options
         max_iter = int(opts["max_iter"])
         tau = problem.tau
-        n = full.n
+        n, q = full.n_samples, full.n_columns
         preprocess = opts["preprocess"]
         if preprocess == "auto":
             preprocess = n >= int(opts["preprocess_min_n"])
-        subsample = math.ceil(math.sqrt(full.q) * n ** (2.0 / 3.0))
+        subsample = math.ceil(math.sqrt(q) * n ** (2.0 / 3.0))
         preprocess = bool(preprocess) and subsample < n // 2
         gram = index = None
         if preprocess:
@@ -131,22 +104,21 @@ class FrischNewtonSolver(Solver):
             index = np.sort(rng.choice(n, size=subsample, replace=False))
             # Columns independent on a subsample are independent on all rows: the full Gram
             # matrix (a pass over X) is only needed when the subsample is rank deficient.
-            probe = sub_design(full, index, [], [], [])
-            keep = independent_columns(probe)
+            keep = independent_columns(full.subset(index))
             if not keep.all():
                 keep = independent_columns(full)
         else:
-            gram = full.gram(full.u)
+            gram = full.gram(full.weights)
             keep = independent_columns(full, gram)
         design = full if keep.all() else full.take_columns(keep)
         beta0 = None
         if warm_start is not None:
             coef, intercept = warm_start
             start = problem.join(np.asarray(coef, dtype=float), float(intercept))
-            if start.shape == (full.q,) and np.all(np.isfinite(start)):
+            if start.shape == (q,) and np.all(np.isfinite(start)):
                 beta0 = start[keep]
         result = None
-        extra = {"preprocessed": False}
+        diagnostics = SolverDiagnostics(preprocessed=False)
         if preprocess:
             result = preprocess_solve(
                 design, tau, beta0, index, tol=float(opts["tol"]), max_iter=max_iter
@@ -157,34 +129,32 @@ class FrischNewtonSolver(Solver):
                     design, tau, None, index, tol=float(opts["tol"]), max_iter=max_iter
                 )
             if result is not None:
-                extra = {"preprocessed": True, "rounds": result.rounds,
-                         "subsample": result.subsample, "kept": result.kept}
+                diagnostics = SolverDiagnostics(
+                    preprocessed=True, preprocess_rounds=result.rounds,
+                    preprocess_subsample=result.subsample, preprocess_kept=result.kept,
+                )
         if result is None:
             result = solve_exact(
                 design, tau, beta0, tol=float(opts["tol"]), max_iter=max_iter,
                 gram=gram if gram is not None and keep.all() else None,
             )
-        beta = np.zeros(full.q)
+        beta = np.zeros(q)
         beta[keep] = result.beta
-        converged = result.status != "max_iter"
-        if not converged:
-            warnings.warn(
-                f"solver='fn' stopped after max_iter={max_iter} interior-point iterations "
-                f"(relative duality gap {result.gap:.3g}); increase "
-                "solver_options={'max_iter': ...}.",
-                ConvergenceWarning, stacklevel=3,
-            )
         coef, intercept = problem.split(beta)
         # The dual handed over is the exact basic dual of a proved vertex, or else the
         # interior-point dual (strictly inside its box, A'd = 0 to the solver's tolerance).
-        extra["dual"] = "basic" if result.status == "vertex" else "interior"
-        message = {
-            "vertex": "optimal vertex (basic dual certificate)",
-            "converged": "interior point converged",
-            "max_iter": "maximum number of iterations reached",
+        diagnostics.dual_kind = "basic" if result.status == "vertex" else "interior"
+        status, message = {
+            "vertex": (Status.OPTIMAL, "optimal vertex (basic dual certificate)"),
+            "converged": (Status.OPTIMAL, "interior point converged"),
+            "max_iter": (
+                Status.ITERATION_LIMIT,
+                f"stopped after max_iter={max_iter} interior-point iterations "
+                f"(relative duality gap {result.gap:.3g})",
+            ),
         }[result.status]
         return SolverResult(
             coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=result.n_iter, converged=converged, gap=result.gap, message=message,
-            basis=result.basis, dual=result.dual, extra=extra,
+            n_iter=result.n_iter, status=status, gap=result.gap, message=message,
+            basis=result.basis, dual=result.dual, diagnostics=diagnostics,
         )
