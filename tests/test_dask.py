@@ -187,3 +187,19 @@ def test_input_errors():
 @pytest.mark.parametrize("estimator", [DaskQuantileRegressor(), DaskLADRegressor(alpha=0.01)])
 def test_check_estimator_on_numpy_input(estimator):
     check_estimator(estimator)
+
+
+def test_uncertified_fit_warns(monkeypatch):
+    """Out of verification passes with rows still on the wrong side: a ConvergenceWarning and
+    ``certified_=False``, never a silent uncertified answer."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_lad.dask import _fit
+
+    monkeypatch.setattr(_fit, "EXPECTED_MISSES", 3000.0)
+    X, y, _ = _data(3000, 3, seed=3)
+    with pytest.warns(ConvergenceWarning, match="max_rounds"):
+        model = DaskQuantileRegressor(pilot_size=100, max_rounds=1).fit(
+            _chunk(X, 500), _chunk(y, 500)
+        )
+    assert not model.certified_

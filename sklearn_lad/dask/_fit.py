@@ -38,15 +38,13 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from .._problem import QuantileProblem
-from ..solvers import run_solver
+from .._problem import QuantileProblem, SolverResult, Status
+from ..solvers import check_status, run_solver
 from ._chunks import (
     Band,
     _chunk_design,
@@ -327,11 +325,12 @@ def _fit_chunked(data, spec, *, size, chunks, max_rounds, seed, split_every) -> 
         lower, upper = _thresholds(sample, spec, center, gram, keep, n)
     certified = outcome.wrong == 0 and outcome.certified
     if outcome.wrong:
-        warnings.warn(
-            f"DaskQuantileRegressor did not certify its fit in max_rounds={max_rounds} passes "
-            f"({outcome.wrong} rows on the wrong side of the band); increase max_rounds.",
-            ConvergenceWarning, stacklevel=3,
-        )
+        # The package's one place that turns a status into a ConvergenceWarning.
+        check_status(SolverResult(
+            fit.coef, float(fit.intercept), float(outcome.objective), status=Status.NOT_CERTIFIED,
+            message=f"{outcome.wrong} rows on the wrong side of the band after "
+                    f"max_rounds={max_rounds} verification passes; increase max_rounds",
+        ), outcome.solver)
     return ChunkedFit(fit.coef, float(fit.intercept), float(outcome.objective), certified,
                       fit.unique if certified else None, float(fit.gap), passes, n_iter,
                       n, sample.y.size, outcome.size, outcome.solver)
