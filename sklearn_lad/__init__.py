@@ -6,6 +6,7 @@ backends (``sklearn_lad.solvers``).
 
 from ._cv import LADLassoCV, QuantileLassoCV
 from ._estimators import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor
+from ._multi_quantile import QuantileProcessRegressor
 from ._objective import quantile_objective
 from ._path import alpha_max, quantile_path
 from .losses import neg_pinball_loss_at_own_tau, pinball_loss
@@ -19,6 +20,7 @@ __all__ = [
     "LADRegressor",
     "QuantileLasso",
     "QuantileLassoCV",
+    "QuantileProcessRegressor",
     "QuantileRegressor",
     "alpha_max",
     "available_solvers",
