@@ -4,6 +4,7 @@ Estimators minimise one objective (``sklearn_lad._objective``) with interchangea
 backends (``sklearn_lad.solvers``).
 """
 
+from ._conformal import ConformalQuantileRegressor
 from ._cv import LADLassoCV, QuantileLassoCV
 from ._estimators import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor
 from ._multi_quantile import QuantileProcessRegressor
@@ -15,6 +16,7 @@ from .solvers import available_solvers, registered_solvers
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConformalQuantileRegressor",
     "LADLasso",
     "LADLassoCV",
     "LADRegressor",
