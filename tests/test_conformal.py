@@ -127,3 +127,17 @@ def test_mapie_prefit_gives_the_same_intervals(symmetric):
     ).conformalize(X[calib], y[calib])
     _, interval = mapie.predict_interval(X, symmetric_correction=symmetric)
     assert_allclose(interval[:, :, 0], ours.predict_interval(X), rtol=1e-12, atol=1e-12)
+
+
+def test_grid_search_with_interval_scorer():
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_lad.metrics import make_interval_scorer
+
+    X, y = _hetero(200, 5)
+    search = GridSearchCV(
+        ConformalQuantileRegressor(QuantileLasso(), random_state=0),
+        {"estimator__alpha": [1e-4, 10.0]}, scoring=make_interval_scorer(), cv=2,
+    ).fit(X, y)
+    # a huge penalty flattens both quantile lines, which widens the calibrated band
+    assert search.best_params_["estimator__alpha"] == 1e-4
