@@ -61,6 +61,14 @@ def _check_taus(taus) -> np.ndarray:
     return levels
 
 
+def _check_levels(taus) -> np.ndarray:
+    """Levels in (0, 1) to predict or evaluate at, any order, or a ValueError."""
+    levels = np.atleast_1d(np.asarray(taus, dtype=float))
+    if levels.ndim != 1 or not np.all((levels > 0.0) & (levels < 1.0)):
+        raise ValueError(f"taus must be levels strictly between 0 and 1; got {taus!r}.")
+    return levels
+
+
 def _fit_order(grid: np.ndarray) -> list[list[int]]:
     """Indices from the level nearest the median outwards: one run upwards, one downwards."""
     start = int(np.argmin(np.abs(grid - _MEDIAN)))
@@ -109,8 +117,10 @@ class QuantileProcessRegressor(_QuantileLinearModel):
 
     Parameters
     ----------
-    taus : array-like of float, default=(0.1, 0.5, 0.9)
-        Quantile levels in (0, 1), distinct; stored sorted in ``taus_``.
+    taus : array-like of float or "all", default=(0.1, 0.5, 0.9)
+        Quantile levels in (0, 1), distinct; stored sorted in ``taus_``. ``"all"`` computes the
+        exact solution at every level (:func:`quantile_process`); any level can then be
+        predicted.
     fit_intercept : bool, default=True
         Whether to fit an intercept per level.
     solver : str, default="auto"
@@ -133,13 +143,17 @@ class QuantileProcessRegressor(_QuantileLinearModel):
     Attributes
     ----------
     taus_ : ndarray of shape (n_taus,)
-        The fitted levels, increasing.
+        The fitted levels, increasing. After ``taus="all"``: the breakpoints of the process.
     coef_ : ndarray of shape (n_taus, n_features)
-        Coefficients, row ``k`` for level ``taus_[k]``.
+        Coefficients, row ``k`` for level ``taus_[k]``. After ``taus="all"``: one row more,
+        row ``k`` the solution on ``(taus_[k-1], taus_[k])``.
     intercept_ : ndarray of shape (n_taus,)
-        Intercepts (zeros when ``fit_intercept=False``).
+        Intercepts (zeros when ``fit_intercept=False``), likewise.
     objective_ : ndarray of shape (n_taus,)
-        The objective of each level at its coefficients.
+        The objective of each level at its coefficients (after ``taus="all"``: of each piece,
+        at its midpoint).
+    process_ : QuantileProcess or None
+        The whole process after ``taus="all"``, else ``None``.
     n_iter_ : ndarray of shape (n_taus,)
         Backend iterations per level (for ``"constrained"``: the LP's, on every entry).
     solver_ : str
@@ -171,7 +185,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
 
     _parameter_constraints: dict = {
         **_QuantileLinearModel._parameter_constraints,
-        "taus": ["array-like", Real],
+        "taus": ["array-like", Real, StrOptions({"all"})],
         "non_crossing": [None, StrOptions({"rearrange", "constrained"})],
         "non_crossing_region": [StrOptions({"training", "box"})],
     }
@@ -206,8 +220,10 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         self : object
             Fitted estimator.
         """
-        levels = _check_taus(self.taus)
         problem, _ = build_problem(self, X, y, sample_weight, _MEDIAN, 0.0, None)
+        if isinstance(self.taus, str):
+            return self._fit_process(problem)
+        levels = _check_taus(self.taus)
         grid = levels
         if not np.any(np.abs(levels - _MEDIAN) <= _TAU_MATCH):
             grid = np.sort(np.append(levels, _MEDIAN))
@@ -230,6 +246,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
             objective = np.array([float(f.objective) for f in fits])
             n_iter = np.array([int(f.n_iter) for f in fits])
             self.solver_ = ",".join(names)
+        self.process_ = None
         self._grid = grid
         self._grid_coef = coef.reshape(grid.size, -1)
         self._grid_intercept = intercept
@@ -240,6 +257,33 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         self.objective_ = objective[requested]
         self.n_iter_ = n_iter[requested]
         return self
+
+    def _fit_process(self, problem: QuantileProblem):
+        """``taus="all"``: the exact process by the shared engine's parametric simplex."""
+        if self.non_crossing == "constrained":
+            raise ValueError(
+                "non_crossing='constrained' needs a finite grid of levels; pass taus=(...) or "
+                "use non_crossing='rearrange' with taus='all'."
+            )
+        from ._tau_process import process_of_problem  # the engine is only needed here
+
+        process = process_of_problem(problem, self.solver)
+        self.process_ = process
+        self.taus_ = process.taus
+        self.coef_ = process.coef
+        self.intercept_ = process.intercept
+        self.objective_ = np.array([
+            dataclasses.replace(problem, tau=float(t)).objective(c, b)
+            for t, c, b in zip(self._piece_levels(process), process.coef, process.intercept)
+        ])
+        self.n_iter_ = np.full(process.coef.shape[0], process.n_iter)
+        self.solver_ = "simplex"
+        return self
+
+    @staticmethod
+    def _piece_levels(process) -> np.ndarray:
+        knots = np.concatenate([[0.0], process.taus, [1.0]])
+        return 0.5 * (knots[:-1] + knots[1:])
 
     def _columns(self, taus: np.ndarray) -> np.ndarray:
         """Grid columns of ``taus``, or a ValueError when a level was not fitted."""
@@ -253,13 +297,28 @@ class QuantileProcessRegressor(_QuantileLinearModel):
             )
         return columns
 
-    def _grid_predictions(self, X) -> np.ndarray:
+    def _quantiles(self, X, levels: np.ndarray | None) -> np.ndarray:
+        """Predicted quantiles at ``levels`` (``None``: ``taus_``), rearranged if asked."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=np.float64, reset=False)
+        process = getattr(self, "process_", None)
+        if process is not None:
+            if levels is None:
+                raise ValueError(
+                    "with taus='all' every level is available: pass the levels to predict, "
+                    "e.g. predict_quantiles(X, taus=[0.1, 0.5, 0.9])."
+                )
+            levels = _check_levels(levels)
+            if self.non_crossing != "rearrange":
+                return process.predict(X, levels)
+            pieces = np.asarray(X @ process.coef.T).reshape(X.shape[0], -1) + process.intercept
+            return rearrange(pieces, process.piece_lengths, levels)
+        levels = self.taus_ if levels is None else np.asarray(levels, dtype=float).ravel()
+        columns = self._columns(levels)
         values = np.asarray(X @ self._grid_coef.T).reshape(X.shape[0], -1) + self._grid_intercept
         if self.non_crossing == "rearrange":
             values = rearrange(values)
-        return values
+        return values[:, columns]
 
     def predict(self, X):
         """Predict the conditional median.
@@ -272,8 +331,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         -------
         ndarray of shape (n_samples,)
         """
-        values = self._grid_predictions(X)
-        return values[:, self._columns(np.array([_MEDIAN]))[0]]
+        return self._quantiles(X, np.array([_MEDIAN]))[:, 0]
 
     def predict_quantiles(self, X, taus=None):
         """Predict conditional quantiles.
@@ -282,17 +340,15 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         taus : array-like of float, default=None
-            Levels to predict, each one of the fitted levels (or the median); ``None`` means
-            ``taus_``.
+            Levels to predict: any in (0, 1) after ``taus="all"``, else fitted levels (or the
+            median). ``None`` means ``taus_`` (required after ``taus="all"``).
 
         Returns
         -------
         ndarray of shape (n_samples, n_taus)
             Column ``k`` is the quantile at level ``taus[k]``.
         """
-        values = self._grid_predictions(X)
-        levels = self.taus_ if taus is None else np.asarray(taus, dtype=float).ravel()
-        return values[:, self._columns(levels)]
+        return self._quantiles(X, taus)
 
     def predict_interval(self, X, confidence_level=None):
         """Predict a central interval from two fitted quantiles.
@@ -303,7 +359,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         confidence_level : float, default=None
             Nominal coverage ``c``: the interval runs from the ``(1 - c) / 2`` to the
             ``(1 + c) / 2`` quantile, both of which must have been fitted. ``None`` uses the
-            lowest and highest fitted levels.
+            lowest and highest fitted levels (0.9 after ``taus="all"``).
 
         Returns
         -------
@@ -312,6 +368,8 @@ class QuantileProcessRegressor(_QuantileLinearModel):
             cross without ``non_crossing``). Its coverage is not guaranteed; see
             :class:`ConformalQuantileRegressor` for that.
         """
+        if confidence_level is None and getattr(self, "process_", None) is not None:
+            confidence_level = 0.9
         if confidence_level is None:
             if self.taus_.size < 2:
                 raise ValueError("predict_interval needs at least two fitted levels in taus.")
@@ -323,7 +381,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
                     f"confidence_level must lie strictly between 0 and 1; got {confidence_level!r}."
                 )
             levels = np.array([(1.0 - level) / 2.0, (1.0 + level) / 2.0])
-        ends = self.predict_quantiles(X, levels)
+        ends = self._quantiles(X, levels)
         return np.column_stack([ends.min(axis=1), ends.max(axis=1)])
 
     def __sklearn_tags__(self):

@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
+from ._duplicates import merge_duplicate_rows
 from ._problem import QuantileProblem
 
 __all__ = ["ConstrainedFit", "count_crossings", "fit_constrained", "rearrange"]
@@ -136,24 +137,6 @@ def _box_rows(problem: QuantileProblem, n_levels: int, q: int):
     return coef_rows.tocsr(), split_ineq.tocsr(), split_eq_beta.tocsr(), split_eq_vars.tocsr()
 
 
-def _canonical_rows(problem: QuantileProblem) -> QuantileProblem:
-    """The same problem with identical rows merged (weights summed) and rows sorted.
-
-    The joint LP's optimum is often a face, and which vertex HiGHS returns depends on the order
-    and multiplicity of its rows. Giving it one canonical input makes the answer a function of
-    the weighted data alone, so a weight of ``k`` is exactly ``k`` repeated rows and row order
-    does not matter.
-    """
-    X = problem.X.toarray() if sp.issparse(problem.X) else np.asarray(problem.X)
-    rows, inverse = np.unique(np.column_stack([X, problem.y]), axis=0, return_inverse=True)
-    weights = np.bincount(inverse.ravel(), weights=problem.weights, minlength=rows.shape[0])
-    features = rows[:, :-1]
-    if sp.issparse(problem.X):
-        features = sp.csr_matrix(features)
-    return QuantileProblem(X=features, y=rows[:, -1], tau=problem.tau, sample_weight=weights,
-                           fit_intercept=problem.fit_intercept)
-
-
 def fit_constrained(
     problem: QuantileProblem, taus: np.ndarray, region: str = "training",
     max_iter: int | None = None,
@@ -165,7 +148,10 @@ def fit_constrained(
     """
     taus = np.asarray(taus, dtype=float)
     n_levels = taus.size
-    original, problem = problem, _canonical_rows(problem)
+    # The joint LP's optimum is often a face, and which vertex HiGHS returns depends on the
+    # order and multiplicity of its rows: one canonical input (duplicates merged, rows sorted)
+    # makes the answer a function of the weighted data, so a weight of k is k repeated rows.
+    original, (problem, _) = problem, merge_duplicate_rows(problem)
     design = _design_with_intercept(problem)
     n, q = design.shape
     w = problem.weights / problem.weight_sum

@@ -5,14 +5,14 @@
 #
 # Reads the data sets tools/make_r_reference.R wrote (tests/data/engel.csv, stackloss.csv; the
 # numbers there round-trip exactly) and writes tests/data/r_process.json:
-#   [{"dataset", "taus", "intercept", "coef", "objective", "dual"?}, ...]
+#   [{"dataset", "taus", "intercept", "coef", "objective", "dual"}, ...]
 # from rq(y ~ ., tau = -1), i.e. rq.fit.br's parametric simplex over all tau in (0, 1).
 # `taus` is R's row "tau" of $sol (it starts at 0 and ends at 1); entry k of `intercept`
 # and row k of `coef` (n_taus x p, row-major) are R's solution in column k of $sol, the one
 # valid on [taus[k], taus[k+1]].  R lists some breakpoints where only the basis changes and
 # the solution does not; the tests keep the ones where the solution changes.
 # `objective` is R's Obj.Fun row, sum_i rho_tau(r_i) at taus[k].
-# `dual` (stackloss only, small) is $dsol as n_taus x n (row-major): R's rank scores
+# `dual` is $dsol as n_taus x n (row-major): R's rank scores
 # a_i(tau) in [0, 1]; sklearn-lad's dual is a_i(tau) - (1 - tau), in [tau - 1, tau].
 
 suppressPackageStartupMessages(library(quantreg))
@@ -53,9 +53,7 @@ for (name in c("engel", "stackloss")) {
     sprintf("\"coef\": %s", json_matrix(coef)),
     sprintf("\"objective\": %s", json_array(sol["Obj.Fun", ]))
   )
-  if (name == "stackloss") {
-    fields <- c(fields, sprintf("\"dual\": %s", json_matrix(t(fit$dsol))))
-  }
+  fields <- c(fields, sprintf("\"dual\": %s", json_matrix(t(fit$dsol))))
   records <- c(records, paste0("  {", paste(fields, collapse = ",\n   "), "}"))
   cat(sprintf("%s: %d columns in $sol\n", name, ncol(sol)))
 }
