@@ -117,6 +117,26 @@ def process_case(n: int, p: int, repeats: int, skip_r: bool) -> None:
         print(f"R rq(tau=-1): {min(theirs):.3f} s, {r['n_breakpoints'] - 2} breakpoints "
               "(R's count without 0 and 1, including basis changes without a new solution)")
         print(f"ratio sklearn-lad / R: {min(ours) / min(theirs):.3f}")
+        compare_with_r(process, r)
+
+
+def compare_with_r(process, r: dict) -> None:
+    """R's breakpoints where its solution changes, against ours."""
+    taus = np.array(r["taus"])
+    beta = np.array(r["coef"]).reshape(taus.size, -1)
+    scale = np.abs(beta).max()
+    changed = [k for k in range(1, taus.size - 1)
+               if np.max(np.abs(beta[k] - beta[k - 1])) > 1e-9 * scale]
+    r_breaks = taus[changed]
+    ours = np.column_stack([process.intercept, process.coef])
+    if r_breaks.size != process.taus.size:
+        print(f"breakpoints where the solution changes: R {r_breaks.size}, "
+              f"sklearn-lad {process.taus.size}")
+        return
+    pieces = np.vstack([beta[0], beta[changed]])
+    print(f"breakpoints where the solution changes: {r_breaks.size} in both; largest "
+          f"difference {np.max(np.abs(r_breaks - process.taus)):.1e} in tau, "
+          f"{np.max(np.abs(pieces - ours)) / scale:.1e} (relative) in the coefficients")
 
 
 def main() -> None:

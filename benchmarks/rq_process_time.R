@@ -12,7 +12,8 @@
 # <repeats>: number of timed fits; the minimum elapsed time is reported.
 #
 # Prints one line of JSON: {"seconds", "taus", "objective": [mean rho per tau],
-#   "n_breakpoints" (process only), "method", "repeats"}.
+#   "n_breakpoints", "taus" and "coef" (process only: R's $sol row "tau" and the coefficient
+#   rows, flattened column by column of $sol: row-major n_taus x (p + 1)), "method", "repeats"}.
 
 suppressPackageStartupMessages(library(quantreg))
 
@@ -40,8 +41,8 @@ for (r in seq_len(repeats)) {
 }
 if (method == "process") {
   sol <- fit$sol
-  cat(sprintf("{\"seconds\": %.6f, \"n_breakpoints\": %d, \"method\": \"%s\", \"repeats\": %d}\n",
-              best, ncol(sol), method, repeats))
+  cat(sprintf("{\"seconds\": %.6f, \"n_breakpoints\": %d, \"taus\": %s, \"coef\": %s, \"method\": \"%s\", \"repeats\": %d}\n",
+              best, ncol(sol), fmt(sol[1, ]), fmt(sol[-(1:3), ]), method, repeats))
 } else {
   B <- coef(fit)
   obj <- vapply(seq_along(taus), function(k) {
