@@ -26,9 +26,8 @@ def _hetero(n=300, seed=0):
 
 @parametrize_with_checks([
     QuantileProcessRegressor(),
-    QuantileProcessRegressor(taus=(0.25, 0.75), solver="fn"),
     QuantileProcessRegressor(non_crossing="rearrange", solver="highs"),
-    QuantileProcessRegressor(non_crossing="constrained"),
+    QuantileProcessRegressor(taus=(0.25, 0.75), non_crossing="constrained"),
     QuantileProcessRegressor(non_crossing="constrained", non_crossing_region="box"),
 ])
 def test_sklearn_compatible(estimator, check):
