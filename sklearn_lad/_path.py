@@ -7,8 +7,9 @@ The objective of ``sklearn_lad._objective``,
 is a linear programme whose feasible set does not depend on ``alpha`` (only the costs do), so the
 optimal vertex is a piecewise *constant* function of ``alpha`` with finitely many breakpoints
 (parametric linear programming, Gass & Saaty 1955; Li & Zhu 2008 follow the whole path of the
-L1-norm quantile regression vertex by vertex). :func:`quantile_path` walks down a grid of
-``alpha`` carrying one simplex basis along:
+L1-norm quantile regression vertex by vertex), and the optimal value, the minimum over the
+vertices of functions linear in ``alpha``, is piecewise linear and concave.
+:func:`quantile_path` walks down a grid of ``alpha`` carrying one simplex basis along:
 
 * a vertex is a basis: observations ``Z`` interpolated by the fit and active columns ``E``
   (the intercept and unpenalised features always among them), ``|Z| = |E|``. The dual values of
@@ -50,36 +51,34 @@ models via coordinate descent. Journal of Statistical Software 33(1) (the geomet
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
-from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import qr
 from scipy.linalg.lapack import dgecon, dgetrf, dgetri
 from scipy.optimize import linprog
-from sklearn.exceptions import ConvergenceWarning
 
-from ._face import ZERO_TOL, finalize
+from ._face import finalize
 from ._problem import QuantileProblem, SolverResult
+from ._tolerances import (
+    ALPHA_MAX_MARGIN,
+    HOMOTOPY_BASIS_RCOND,
+    HOMOTOPY_DEGENERATE_RTOL,
+    HOMOTOPY_STRICT_DUAL_RTOL,
+    is_zero_residual,
+    residual_scale,
+)
+from ._validation import check_alpha_grid as _check_grid_params
+from ._validation import validated_problem as _validated_problem
 from .solvers import resolve_solver, run_solver
 
 __all__ = ["alpha_max", "quantile_path"]
 
-# alpha_max is returned this much (relatively) above the breakpoint at which the first
-# coefficient can leave zero: exactly at the breakpoint the optimal set is an edge that also
-# holds non-zero coefficients, and the canonical (minimum-norm) point of that edge need not be
-# the all-zero one. The margin is far above the finisher's tolerances (1e-10) and far below
-# anything a grid can resolve.
-ALPHA_MAX_MARGIN = 1e-8
-# Dual constraints must hold with this relative slack for the vertex to count as the unique
-# optimum (closer to a breakpoint, the finisher decides).
-_STRICT = 1e-9
-# Reciprocal condition number below which a basis counts as singular.
-_RCOND = 1e-12
-# A non-basic residual this small (relative to the data's scale) makes a vertex degenerate.
-_DEGENERATE = 1e-12
+# Tolerances (ALPHA_MAX_MARGIN, HOMOTOPY_*) are named and documented in _tolerances.py.
+_STRICT = HOMOTOPY_STRICT_DUAL_RTOL
+_RCOND = HOMOTOPY_BASIS_RCOND
+_DEGENERATE = HOMOTOPY_DEGENERATE_RTOL
 # Residuals and dual gradient are updated incrementally and recomputed this often.
 _REFRESH = 20
 # The working set of observations holds this many per column of A, and at least _WORKING_MIN.
@@ -88,26 +87,8 @@ _WORKING_MIN = 1000
 
 
 # ------------------------------------------------------------------------------------------
-# Validation
+# The alpha grid (arguments are validated in _validation.py)
 # ------------------------------------------------------------------------------------------
-
-
-def _check_tau(tau) -> float:
-    if isinstance(tau, bool) or not isinstance(tau, Real) or not 0.0 < float(tau) < 1.0:
-        raise ValueError(f"tau must be a number strictly between 0 and 1; got tau={tau!r}.")
-    return float(tau)
-
-
-def _validated_problem(X, y, tau, sample_weight, fit_intercept, penalty_factor):
-    # Validate exactly like the estimators do (same messages), through a throwaway estimator.
-    from ._estimators import QuantileLasso, build_problem
-
-    tau = _check_tau(tau)
-    problem, _ = build_problem(
-        QuantileLasso(fit_intercept=bool(fit_intercept)), X, y, sample_weight, tau, 0.0,
-        penalty_factor,
-    )
-    return problem
 
 
 def _alpha_grid(amax: float, n_alphas: int, eps: float) -> np.ndarray:
@@ -118,20 +99,6 @@ def _alpha_grid(amax: float, n_alphas: int, eps: float) -> np.ndarray:
     if n_alphas == 1:
         return np.array([amax])
     return np.geomspace(amax, amax * eps, num=n_alphas)
-
-
-def _check_grid_params(alphas, n_alphas, eps):
-    if alphas is None:
-        if isinstance(n_alphas, bool) or not isinstance(n_alphas, Integral) or n_alphas < 1:
-            raise ValueError(f"n_alphas must be a positive integer; got {n_alphas!r}.")
-        if isinstance(eps, bool) or not isinstance(eps, Real) or not 0.0 < eps <= 1.0:
-            raise ValueError(f"eps must be a number in (0, 1]; got eps={eps!r}.")
-        return None
-    alphas = np.asarray(alphas, dtype=float).ravel()
-    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-        raise ValueError("alphas must be a non-empty array of finite, non-negative numbers.")
-    # Decreasing, like scikit-learn's paths: warm starts go from sparse to dense fits.
-    return np.sort(alphas)[::-1]
 
 
 # ------------------------------------------------------------------------------------------
@@ -181,8 +148,7 @@ def _null_fit(problem: QuantileProblem, solver: str, options) -> SolverResult:
 
 def _zero_residuals(y: np.ndarray, fitted: np.ndarray) -> np.ndarray:
     # The finisher's notion of a zero residual (see _face._zero_set).
-    scale = ZERO_TOL * (np.max(np.abs(y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
-    return np.abs(y - fitted) <= max(scale, 1e-300)
+    return is_zero_residual(y - fitted, residual_scale(y, fitted))
 
 
 def _column_products(X, d: np.ndarray) -> np.ndarray:
@@ -875,7 +841,7 @@ class _Homotopy:
         coef = coef + 0.0
         return SolverResult(
             coef=coef, intercept=float(intercept) + 0.0,
-            objective=problem.objective(coef, intercept), n_iter=n_iter, converged=True,
+            objective=problem.objective(coef, intercept), n_iter=n_iter,
             gap=0.0, message="optimal (homotopy dual certificate)", certified=True,
             unique=True, basis=vertex.Z.copy(),
         )
@@ -906,13 +872,8 @@ def _solve_warm(problem, solver, options, previous: SolverResult | None, reuse: 
             trial.message = "previous grid value still optimal (dual certificate)"
             return trial, cls.name
     warm = None if previous is None else (previous.coef, previous.intercept)
-    result, name = run_solver(solver, problem, options, warm_start=warm)
-    if cls.exact and result.converged and not result.certified:
-        warnings.warn(
-            f"solver={name!r} returned a point whose optimality could not be certified at "
-            f"alpha={problem.alpha:.6g} ({result.message}).", ConvergenceWarning, stacklevel=3,
-        )
-    return result, name
+    # run_solver warns (ConvergenceWarning) when the point is not certified or stopped early.
+    return run_solver(solver, problem, options, warm_start=warm)
 
 
 def _merge_duplicates(problem: QuantileProblem) -> QuantileProblem:
