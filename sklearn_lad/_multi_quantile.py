@@ -30,9 +30,10 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._estimators import _QuantileLinearModel, build_problem
+from ._estimators import _QuantileLinearModel
 from ._noncrossing import fit_constrained, rearrange
 from ._problem import QuantileProblem
+from ._validation import build_problem
 from .solvers import get_solver, run_solver
 
 __all__ = ["QuantileProcessRegressor"]
@@ -220,7 +221,8 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         self : object
             Fitted estimator.
         """
-        problem, _ = build_problem(self, X, y, sample_weight, _MEDIAN, 0.0, None)
+        problem, _ = build_problem(self, X, y, sample_weight, tau=_MEDIAN,
+                                   fit_intercept=self.fit_intercept)
         if isinstance(self.taus, str):
             return self._fit_process(problem)
         levels = _check_taus(self.taus)

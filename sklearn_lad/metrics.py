@@ -31,15 +31,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.metrics import make_scorer
 
-from .losses import (
-    _as_1d,
-    _as_float_array,
-    _check_lengths,
-    _check_real,
-    _check_sample_weight,
-    _check_tau,
-    pinball_loss,
-)
+from ._validation import check_real, check_tau
+from .losses import _as_1d, _as_float_array, _check_lengths, _check_sample_weight, pinball_loss
 
 __all__ = [
     "average_pinball_loss",
@@ -76,7 +69,7 @@ def _weighted_mean(values: np.ndarray, weight: np.ndarray | None) -> float:
 
 
 def _check_confidence_level(confidence_level) -> float:
-    level = _check_real(confidence_level, "confidence_level")
+    level = check_real(confidence_level, "confidence_level")
     if not (0.0 < level < 1.0):
         raise ValueError(
             f"confidence_level must lie strictly between 0 and 1; got {confidence_level!r}. "
@@ -209,7 +202,7 @@ def interval_score(
 def _check_taus(taus, n_columns: int) -> np.ndarray:
     if np.ndim(taus) != 1 or len(taus) == 0:
         raise ValueError(f"taus must be a non-empty 1-D sequence of levels; got {taus!r}.")
-    levels = np.array([_check_tau(t) for t in taus])
+    levels = np.array([check_tau(t) for t in taus])
     if levels.size != n_columns:
         raise ValueError(
             f"y_quantiles has {n_columns} columns but {levels.size} taus were given; pass one "
@@ -344,7 +337,7 @@ def make_pinball_scorer(taus: Sequence[float]):
     >>> scorer._kwargs
     {'taus': (0.25, 0.75)}
     """
-    levels = [_check_tau(t) for t in taus]
+    levels = [check_tau(t) for t in taus]
     if not levels:
         raise ValueError("taus must hold at least one level in (0, 1).")
     return make_scorer(
