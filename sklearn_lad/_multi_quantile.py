@@ -328,10 +328,12 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            The predicted conditional median of each sample.
         """
         return self._quantiles(X, np.array([_MEDIAN]))[:, 0]
 
@@ -341,6 +343,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
         taus : array-like of float, default=None
             Levels to predict: any in (0, 1) after ``taus="all"``, else fitted levels (or the
             median). ``None`` means ``taus_`` (required after ``taus="all"``).
@@ -358,6 +361,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
         confidence_level : float, default=None
             Nominal coverage ``c``: the interval runs from the ``(1 - c) / 2`` to the
             ``(1 + c) / 2`` quantile, both of which must have been fitted. ``None`` uses the

@@ -54,11 +54,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.linalg import qr
 from scipy.linalg.lapack import dgecon, dgetrf, dgetri
 from scipy.optimize import linprog
 
+from ._design import RowDesign
 from ._face import finalize
 from ._problem import QuantileProblem, SolverResult
 from ._tolerances import (
@@ -151,10 +151,6 @@ def _zero_residuals(y: np.ndarray, fitted: np.ndarray) -> np.ndarray:
     return is_zero_residual(y - fitted, residual_scale(y, fitted))
 
 
-def _column_products(X, d: np.ndarray) -> np.ndarray:
-    return np.asarray(X.T @ d).ravel()
-
-
 def _alpha_max_at(problem: QuantileProblem, null: SolverResult) -> float:
     """The breakpoint ``min_d max_j |X_j' d| / (W pi_j)`` over the optimal duals of the null fit.
 
@@ -170,27 +166,29 @@ def _alpha_max_at(problem: QuantileProblem, null: SolverResult) -> float:
     factor = np.ones(problem.n_features) if problem.penalty_factor is None else (
         problem.penalty_factor
     )
-    X, y, w, tau = problem.X, problem.y, problem.weights, problem.tau
-    fitted = np.asarray(X @ null.coef).ravel() + null.intercept
+    y, w, tau = problem.y, problem.weights, problem.tau
+    design = problem.augmented()  # only its observation rows are used here
+    off = design.offset
+    fitted = design.fitted(problem.join(null.coef, null.intercept))
     zero = _zero_residuals(y, fitted)
     residual = y - fitted
     d = np.where(residual > 0, tau * w, -(1.0 - tau) * w)
     d[zero] = 0.0
-    fixed_products = _column_products(X, d)[penalized]
+    products = design.rmatvec(d)  # A'd = [sum(d), X'd]
+    fixed_products = products[off + penalized]
     pi = factor[penalized]
     W = problem.weight_sum
     zero_rows = np.flatnonzero(zero)
     if zero_rows.size == 0:
         return float(np.max(np.abs(fixed_products) / pi)) / W
     # Equality constraints A_U' d = 0 on the unpenalised columns.
-    X_zero = X[zero_rows]
-    X_zero = X_zero.toarray() if sp.issparse(X_zero) else np.asarray(X_zero)
+    X_zero = design.rows(zero_rows)[:, off:]
     free_idx = np.flatnonzero(free)
     eq_rows = [X_zero[:, free_idx].T] if free_idx.size else []
-    eq_rhs = [-_column_products(X, d)[free_idx]] if free_idx.size else []
+    eq_rhs = [-products[off + free_idx]] if free_idx.size else []
     if problem.fit_intercept:
         eq_rows.insert(0, np.ones((1, zero_rows.size)))
-        eq_rhs.insert(0, np.array([-d.sum()]))
+        eq_rhs.insert(0, np.array([-products[0]]))
     lower, upper = -(1.0 - tau) * w[zero_rows], tau * w[zero_rows]
     M = X_zero[:, penalized].T  # |P| x |Z|
     if eq_rows:
@@ -239,7 +237,7 @@ def alpha_max(
     weighted ``tau``-quantile of ``y`` when only the intercept is free, the zero fit without an
     intercept, the unpenalised quantile regression on the features with ``penalty_factor == 0``
     otherwise) is optimal exactly when some ``d`` in the subdifferential of the loss at that fit
-    satisfies ``|X_j' d| <= alpha * W * pi_j`` for every penalised feature. Hence
+    satisfies ``|X_j' d| <= alpha * W * pi_j`` for every penalised feature. Hence::
 
         alpha_max = min_d max_j |X_j' d| / (W * pi_j),
 
@@ -353,9 +351,10 @@ class _Homotopy:
 
     def __init__(self, problem: QuantileProblem, max_steps: int):
         self.problem = problem
-        # Column-major for the products with column subsets, row-major for rows.
-        self.X = problem.X if sp.issparse(problem.X) else np.asfortranarray(problem.X)
-        self.X_rows = problem.X if sp.issparse(problem.X) else np.ascontiguousarray(problem.X)
+        # The observation rows of A = [1, X] (the penalty is priced here, not as pseudo-rows);
+        # column-major X for the products with column subsets.
+        self.design = RowDesign(problem.X, problem.y, tau=problem.tau, weights=problem.weights,
+                                fit_intercept=problem.fit_intercept, order="F")
         self.y = problem.y
         self.w = problem.weights
         self.tau = problem.tau
@@ -379,28 +378,18 @@ class _Homotopy:
         self.working_size = max(_WORKING_MIN, _WORKING_PER_COLUMN * self.q)
         self.set_working(np.arange(self.n))
 
-    # -- linear algebra on A = [1, X] ------------------------------------------------------
+    # -- linear algebra on A = [1, X]: the design operator's products ---------------------
     def matvec(self, beta):
-        out = np.asarray(self.X @ beta[self.off:]).ravel()
-        return out + beta[0] if self.off else out
+        return self.design.fitted(beta)
 
     def matvec_on(self, beta, cols):
         """``A @ beta`` for a ``beta`` that is zero outside the columns ``cols``."""
-        feats = cols[cols >= self.off] - self.off
-        if sp.issparse(self.X) or 2 * feats.size >= self.X.shape[1]:
-            return self.matvec(beta)
-        out = self.X[:, feats] @ beta[feats + self.off]
-        return out + beta[0] if self.off else out
+        return self.design.fitted(beta, cols)
 
     def set_working(self, index) -> None:
         self.W = np.asarray(index, dtype=np.intp)
         self.all_rows = self.W.size == self.n
-        if self.all_rows:
-            self.XW = self.X
-        elif sp.issparse(self.X):
-            self.XW = self.X_rows[self.W]
-        else:
-            self.XW = np.asfortranarray(self.X_rows[self.W])
+        self.working = self.design if self.all_rows else self.design.subset(self.W)
 
     def choose_working(self, residual, Z) -> None:
         """The observations with the smallest residuals (and the basic ones) as working set."""
@@ -413,23 +402,13 @@ class _Homotopy:
 
     def matvec_working(self, beta, cols):
         """``A[W] @ beta`` for a ``beta`` that is zero outside the columns ``cols``."""
-        feats = cols[cols >= self.off] - self.off
-        if sp.issparse(self.XW) or 2 * feats.size >= self.XW.shape[1]:
-            out = np.asarray(self.XW @ beta[self.off:]).ravel()
-        else:
-            out = self.XW[:, feats] @ beta[feats + self.off]
-        return out + beta[0] if self.off else out
+        return self.working.fitted(beta, cols)
 
     def rmatvec(self, d):
-        out = np.asarray(self.X.T @ d).ravel()
-        return np.concatenate([[d.sum()], out]) if self.off else out
+        return self.design.rmatvec(d)
 
     def rows(self, index):
-        block = self.X_rows[index]
-        block = block.toarray() if sp.issparse(block) else np.asarray(block)
-        if self.off:
-            block = np.hstack([np.ones((block.shape[0], 1)), block])
-        return block
+        return self.design.rows(index)
 
     # -- vertices ---------------------------------------------------------------------------
     def vertex_from_point(self, coef, intercept, dual=None) -> _Vertex | None:
@@ -538,10 +517,7 @@ class _Homotopy:
                 changed = W[d[W] != previous.d[W]]
                 change = d[changed] - previous.d[changed]
                 g = previous.g.copy()
-                block = self.X_rows[changed]
-                g[self.off:] += np.asarray(block.T @ change).ravel()
-                if self.off:
-                    g[0] += change.sum()
+                g += self.design.rmatvec(change, rows=changed)
             else:
                 self.since_refresh = 0
         else:
@@ -748,10 +724,7 @@ class _Homotopy:
         if hit >= 0:
             at = int(np.searchsorted(new_Z, hit))
             new_Z = np.concatenate((new_Z[:at], [hit], new_Z[at:]))
-            row = self.X_rows[hit]
-            row = row.toarray().ravel() if sp.issparse(row) else row
-            if self.off:
-                row = np.concatenate(([1.0], row))
+            row = self.design.rows([hit])[0]
             rows_Z = np.concatenate((rows_Z[:at], row[None, :], rows_Z[at:]))
             side[hit] = 0.0
         else:
