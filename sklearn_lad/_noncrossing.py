@@ -29,16 +29,15 @@ estimation. Biometrika 97(4), 825-838.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
-from sklearn.exceptions import ConvergenceWarning
 
 from ._duplicates import merge_duplicate_rows
-from ._problem import QuantileProblem
+from ._problem import QuantileProblem, SolverResult, Status
+from .solvers import check_status
 
 __all__ = ["ConstrainedFit", "count_crossings", "fit_constrained", "rearrange"]
 
@@ -191,14 +190,19 @@ def fit_constrained(
     options = {} if max_iter is None else {"maxiter": int(max_iter)}
     result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
                      method="highs", options=options)
-    if result.x is None:
-        raise RuntimeError(f"HiGHS could not solve the non-crossing LP: {result.message}")
-    converged = result.status == 0
-    if not converged:
-        warnings.warn(
-            f"The non-crossing LP stopped early ({result.message}); the fit may not be optimal. "
-            "Raise solver_options={'max_iter': ...}.", ConvergenceWarning, stacklevel=3,
+    if result.x is None and result.status == 1:
+        raise ValueError(
+            f"the non-crossing LP reached solver_options max_iter={max_iter} before any "
+            "feasible point; raise max_iter or leave it out."
         )
+    status = {0: Status.OPTIMAL, 1: Status.ITERATION_LIMIT}.get(result.status,
+                                                                 Status.NUMERICAL_ERROR)
+    if result.x is None:
+        status = Status.NUMERICAL_ERROR
+    # The one place that turns a status into a warning or an error (as for every backend).
+    check_status(SolverResult(np.zeros(0), 0.0, 0.0, status=status, message=result.message),
+                 "highs (non-crossing LP)")
+    converged = status is Status.OPTIMAL
     beta = result.x[: n_levels * q].reshape(n_levels, q)
     off = int(problem.fit_intercept)
     intercept = beta[:, 0].copy() if off else np.zeros(n_levels)

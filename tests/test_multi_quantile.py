@@ -125,3 +125,13 @@ def test_weighted_equals_repeated(non_crossing):
     if non_crossing != "constrained":  # separate fits are the canonical (unique) points
         assert_allclose(weighted.predict_quantiles(X), repeated.predict_quantiles(X),
                         rtol=1e-8, atol=1e-8)
+
+
+def test_constrained_iteration_limit():
+    X, y = _hetero(100, seed=5)
+    with pytest.raises(ValueError, match="max_iter"):
+        QuantileProcessRegressor(non_crossing="constrained",
+                                 solver_options={"max_iter": 3}).fit(X, y)
+    with pytest.raises(ValueError, match="max_iter"):
+        QuantileProcessRegressor(non_crossing="constrained",
+                                 solver_options={"tol": 3}).fit(X, y)
