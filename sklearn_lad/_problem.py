@@ -102,6 +102,18 @@ class QuantileProblem:
         order : {"C", "F"}, optional
             Layout wanted for dense ``X`` (see :class:`~sklearn_lad._design.RowDesign`); by
             default ``X`` is not copied.
+
+        Returns
+        -------
+        RowDesign
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_lad._problem import QuantileProblem
+        >>> problem = QuantileProblem(X=np.eye(3), y=np.ones(3), tau=0.5, alpha=0.1)
+        >>> problem.augmented().shape  # 3 observations, 2 pseudo-rows per feature
+        (9, 4)
         """
         penalty = self.penalty
         penalized = np.flatnonzero(penalty > 0)

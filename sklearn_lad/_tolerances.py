@@ -62,7 +62,7 @@ __all__ = [
 #: while staying below every positive normal float64 that data can carry in practice.
 TINY_SCALE = 1e-300
 
-# -- the certificate and the canonical point (``_face.py``, ``_fn_core.py``, ``_path.py``) -----
+# -- the certificate and the canonical point (``_face.py``, ``_interior_point.py``, ``_path.py``)
 
 #: A residual counts as zero (the row is interpolated) when ``|r_i| <= ZERO_RESIDUAL_RTOL *
 #: (max|y| + max|fitted|)``. Exact vertices leave residuals of ~1e-15 of that scale; an
@@ -155,7 +155,7 @@ IRLS_EXCHANGE_DUAL_RTOL = 1e-11
 GRAM_RANK_RTOL = 1e-12
 
 #: Pivoted Cholesky stops when the remaining diagonal falls below this fraction of the first,
-#: which decides the independent columns of a design (``_fn_core``).
+#: which decides the independent columns of a design (``solvers/_interior_point.py``).
 CHOLESKY_PIVOT_RTOL = 1e-13
 
 # -- cross-validation (``_cv.py``) --------------------------------------------------------------
