@@ -32,9 +32,7 @@ _RANK_MAX_N = 1000
 
 @dataclass(frozen=True)
 class InferenceSummary:
-    """Coefficient table returned by :func:`summary`.
-
-    Each parameter is stored as an attribute of the same name.
+    """Coefficient table returned by :func:`summary` (its fields are its attributes).
 
     Parameters
     ----------
@@ -46,14 +44,16 @@ class InferenceSummary:
         Standard errors (NaN for ``se="rank"``).
     conf_int : ndarray of shape (p, 2)
         Lower and upper confidence bounds at ``level``.
-    t_value, p_value : ndarray of shape (p,)
-        ``coef / std_err`` and its two-sided ``t(df)`` p-value (NaN for ``se="rank"``).
+    t_value : ndarray of shape (p,)
+        ``coef / std_err`` (NaN for ``se="rank"``).
+    p_value : ndarray of shape (p,)
+        Two-sided ``t(df)`` p-value of ``t_value`` (NaN for ``se="rank"``).
     se : str
         The method.
     tau : float
         The quantile level of the fit.
     level : float
-        Confidence level of ``conf_int``.
+        The confidence level of ``conf_int``.
     n : int
         Number of observations (rows with positive weight).
     df : int
@@ -92,8 +92,8 @@ class InferenceSummary:
         Returns
         -------
         pandas.DataFrame
-            Columns ``coef``, ``std_err``, the lower and upper confidence bounds, ``t_value``
-            and ``p_value``; the index holds :attr:`names`.
+            Columns ``coef``, ``std_err``, the interval bounds, ``t_value`` and ``p_value``,
+            indexed by the coefficient names.
         """
         import pandas as pd
 
@@ -147,7 +147,7 @@ def summary(estimator, X, y, sample_weight=None, *, se: str | None = None,
     X : array-like of shape (n_samples, n_features)
         The data ``estimator`` was fitted on (checked: shapes and the fit's objective).
     y : array-like of shape (n_samples,)
-        The targets the estimator was fitted on.
+        The response ``estimator`` was fitted on.
     sample_weight : array-like of shape (n_samples,), default=None
         The weights of the fit. Rows are scaled by their weight, as R's ``summary.rq`` does
         for ``rq(..., weights = w)``.

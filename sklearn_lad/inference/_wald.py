@@ -27,9 +27,7 @@ from ._sparsity import bread, iid_sparsity, ker_density, nid_density
 
 @dataclass(frozen=True)
 class WaldTestResult:
-    """Result of :func:`wald_test`.
-
-    Each parameter is stored as an attribute of the same name.
+    """Result of :func:`wald_test` (its fields are its attributes).
 
     Parameters
     ----------
@@ -85,7 +83,7 @@ def wald_test(estimators, X, y, sample_weight=None, *, se: str = "nid",
     X : array-like of shape (n_samples, n_features)
         The data every estimator was fitted on.
     y : array-like of shape (n_samples,)
-        The targets the estimators were fitted on.
+        The response every estimator was fitted on.
     sample_weight : array-like of shape (n_samples,), default=None
         The weights of the fits.
     se : {"nid", "ker", "iid"}, default="nid"
