@@ -4,8 +4,10 @@ Estimators minimise one objective (``sklearn_lad._objective``) with interchangea
 backends (``sklearn_lad.solvers``).
 """
 
+from ._conformal import ConformalQuantileRegressor
 from ._cv import LADLassoCV, QuantileLassoCV
 from ._estimators import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor
+from ._multi_quantile import QuantileProcessRegressor
 from ._objective import quantile_objective
 from ._path import alpha_max, quantile_path
 from .losses import neg_pinball_loss_at_own_tau, pinball_loss
@@ -14,11 +16,13 @@ from .solvers import available_solvers, registered_solvers
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConformalQuantileRegressor",
     "LADLasso",
     "LADLassoCV",
     "LADRegressor",
     "QuantileLasso",
     "QuantileLassoCV",
+    "QuantileProcessRegressor",
     "QuantileRegressor",
     "alpha_max",
     "available_solvers",
