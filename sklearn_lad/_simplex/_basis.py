@@ -35,7 +35,7 @@ PIVOT_TOL = 1e-10
 REFRESH_EVERY = 20
 
 
-def _inverse(matrix: np.ndarray) -> np.ndarray | None:
+def _inverse(matrix: np.ndarray, rcond_min: float) -> np.ndarray | None:
     """Inverse of a square matrix by LU, ``None`` when singular or ill-conditioned."""
     if matrix.size == 0:
         return np.empty((0, 0))
@@ -45,7 +45,7 @@ def _inverse(matrix: np.ndarray) -> np.ndarray | None:
         return None
     anorm = np.abs(matrix).sum(axis=0).max()
     rcond, info = dgecon(lu, anorm, norm="1")
-    if info != 0 or not rcond > RCOND:
+    if info != 0 or not rcond > rcond_min:
         return None
     inverse, info = dgetri(lu, piv)
     if info != 0 or not np.all(np.isfinite(inverse)):  # pragma: no cover
@@ -90,9 +90,13 @@ class Basis:
     updates: int = 0
 
     @classmethod
-    def factor(cls, rows, cols, matrix: np.ndarray) -> Basis | None:
-        """Factorise ``matrix = A[rows][:, cols]`` from scratch; ``None`` if it is singular."""
-        inverse = _inverse(np.asarray(matrix, dtype=float))
+    def factor(cls, rows, cols, matrix: np.ndarray, rcond: float = RCOND) -> Basis | None:
+        """Factorise ``matrix = A[rows][:, cols]`` from scratch.
+
+        ``None`` if it is singular: its reciprocal condition number (LAPACK's estimate) is not
+        above ``rcond``.
+        """
+        inverse = _inverse(np.asarray(matrix, dtype=float), rcond)
         if inverse is None:
             return None
         return cls(np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp), inverse)
