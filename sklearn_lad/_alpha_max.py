@@ -23,6 +23,7 @@ from scipy.optimize import linprog
 
 from ._face import ZERO_TOL
 from ._problem import QuantileProblem, SolverResult
+from ._simplex import Basis, basic_dual
 from .solvers import run_solver
 
 __all__ = ["alpha_max"]
@@ -148,11 +149,9 @@ def alpha_max_at(problem: QuantileProblem, null: SolverResult) -> float:
         b_eq = np.concatenate(eq_rhs)
         if a_eq.shape[0] == a_eq.shape[1]:
             # A square system (the usual case: one observation at the quantile) leaves no
-            # freedom: the dual values are determined, no LP needed.
-            try:
-                d_zero = np.linalg.solve(a_eq, b_eq)
-            except np.linalg.LinAlgError:
-                d_zero = None
+            # freedom: the dual values are the basic dual of the null fit's vertex, no LP.
+            vertex = Basis.factor(zero_rows, np.arange(b_eq.size), a_eq.T, rcond=0.0)
+            d_zero = None if vertex is None else basic_dual(vertex, -b_eq)
             slack = 1e-9 * (upper - lower)
             if d_zero is not None and np.all(d_zero >= lower - slack) and np.all(
                 d_zero <= upper + slack

@@ -158,7 +158,7 @@ class Vertex:
     side: np.ndarray       # +1 / -1 per non-basic observation (bookkept at zero); 0 on Z
     csign: np.ndarray      # sign of each active penalised coefficient (bookkept at zero)
     degenerate: bool
-    d: np.ndarray          # (2, n): constant and slope of the dual values at the bounds
+    d: tuple               # constant and slope (or None) of the dual values at the bounds
     g: np.ndarray          # (2, q): A' d
     inactive: np.ndarray   # penalised columns at zero
     constraints: tuple
@@ -294,7 +294,7 @@ class ParametricSimplex:
         d = self._duals(side, slice(None))
         return self._finish(
             basis, rows_Z, beta, csign, residual, side,
-            bool(np.count_nonzero(small) > Z.size or tiny), d, self.rows.rmatvec(d),
+            bool(np.count_nonzero(small) > Z.size or tiny), d, self._gradient(d),
             self.rows.nearest(residual, Z), scale, 0,
         )
 
@@ -313,14 +313,22 @@ class ParametricSimplex:
             return None
         return beta, sign, bool(tiny.any())
 
-    def _duals(self, side: np.ndarray, index) -> np.ndarray:
-        """(2, k): constant and slope in ``t`` of the dual values at the bounds on ``index``."""
+    def _duals(self, side: np.ndarray, index) -> tuple[np.ndarray, np.ndarray | None]:
+        """Constant and slope in ``t`` of the dual values at the bounds on ``index``.
+
+        The slope is ``None`` where the rows' costs do not depend on ``t`` (the alpha path).
+        """
         upper, lower = self.costs.upper, self.costs.lower
         s = side[index]
         d0 = dual_at_bounds(s, lower[0][index], upper[0][index])
         if not self.costs.rows_vary:
-            return np.stack([d0, np.zeros_like(d0)])
-        return np.stack([d0, dual_at_bounds(s, lower[1][index], upper[1][index])])
+            return d0, None
+        return d0, dual_at_bounds(s, lower[1][index], upper[1][index])
+
+    def _gradient(self, d) -> np.ndarray:
+        """(2, q): ``A' d`` for the constant and the slope of the dual values."""
+        g0 = self.rows.rmatvec(d[0])
+        return np.stack([g0, np.zeros_like(g0) if d[1] is None else self.rows.rmatvec(d[1])])
 
     def _finish(self, basis, rows_Z, beta, csign, residual, side, degenerate, d, g, working,
                 scale, since_refresh) -> Vertex:
@@ -378,14 +386,22 @@ class ParametricSimplex:
         side_w[keep] = side[W][keep]
         side[W] = side_w
         side[Z] = 0.0
-        d = previous.d.copy()
-        d[:, W] = self._duals(side, W)
+        new_w = self._duals(side, W)
+        d = tuple(None if old is None else old.copy() for old in previous.d)
+        for part, values in zip(d, new_w):
+            if part is not None:
+                part[W] = values
         if since < REFRESH:
-            changed = W[np.any(d[:, W] != previous.d[:, W], axis=0)]
-            g = previous.g + self.rows.rmatvec_rows(changed, d[:, changed] - previous.d[:, changed])
+            changed = W[d[0][W] != previous.d[0][W]]
+            if d[1] is not None:
+                changed = np.union1d(changed, W[d[1][W] != previous.d[1][W]])
+            g = previous.g.copy()
+            for k, (new, old) in enumerate(zip(d, previous.d)):
+                if new is not None:
+                    g[k] += self.rows.rmatvec_rows(changed, new[changed] - old[changed])
         else:
             since = 0
-            g = self.rows.rmatvec(d)
+            g = self._gradient(d)
         degenerate = bool(np.count_nonzero(small) > Z.size or tiny)
         return self._finish(basis, rows_Z, beta, csign, residual, side, degenerate, d, g,
                             working, previous.scale, since)

@@ -44,18 +44,14 @@ class ObservationRows:
         return out + beta[0] if self.off else out
 
     def rmatvec(self, d: np.ndarray) -> np.ndarray:
-        """``A' d``; ``d`` may be a stack of shape (k, n), giving (k, q)."""
-        out = np.asarray(self.X.T @ d.T).T
-        if not self.off:
-            return out
-        return np.concatenate([d.sum(axis=-1)[..., None], out], axis=-1)
+        """``A' d`` for values ``d`` on every observation."""
+        out = np.asarray(self.X.T @ d).ravel()
+        return np.concatenate([[d.sum()], out]) if self.off else out
 
     def rmatvec_rows(self, index: np.ndarray, d: np.ndarray) -> np.ndarray:
-        """``A[index]' d`` for values ``d`` (shape (k, len(index))) on a few rows."""
-        out = np.asarray(self.X_rows[index].T @ d.T).T
-        if not self.off:
-            return out
-        return np.concatenate([d.sum(axis=-1)[..., None], out], axis=-1)
+        """``A[index]' d`` for values ``d`` on a few observations."""
+        out = np.asarray(self.X_rows[index].T @ d).ravel()
+        return np.concatenate([[d.sum()], out]) if self.off else out
 
     def rows(self, index) -> np.ndarray:
         """Dense rows ``A[index]`` (all columns)."""
