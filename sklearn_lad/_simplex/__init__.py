@@ -23,8 +23,9 @@ Koenker, R. (2005). Quantile Regression, ch. 6. Cambridge University Press.
 
 from ._basis import Basis, basic_dual, dual_at_bounds
 from ._linesearch import line_minimum, line_search
-from ._parametric import AffineCosts, Event, ParametricSimplex, Piece, Vertex
+from ._parametric import ParametricSimplex
 from ._rows import ObservationRows
+from ._state import AffineCosts, Event, Piece, Vertex
 
 __all__ = [
     "AffineCosts", "Basis", "Event", "ObservationRows", "ParametricSimplex", "Piece", "Vertex",

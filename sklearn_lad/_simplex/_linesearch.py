@@ -97,13 +97,6 @@ def line_minimum(t: np.ndarray, inc: np.ndarray, need: float) -> tuple[int, np.n
     return int(window[order[k]]), np.concatenate(passed)
 
 
-def _slope_ahead(r, u, w, tau):
-    """Right derivative at ``s = 0`` of ``sum_i w_i rho_tau(r_i - s u_i)``."""
-    # A zero residual moves to the side -sign(u_i) as s leaves 0.
-    above = (r > 0) | ((r == 0) & (u < 0))
-    return -float(w @ (u * np.where(above, tau, tau - 1.0)))
-
-
 def line_search(
     residual: np.ndarray, direction: np.ndarray, weights: np.ndarray, tau: float
 ) -> tuple[float, int]:
@@ -135,15 +128,23 @@ def line_search(
     (2.0, 1)
     """
     r, u = residual, direction
-    slope = _slope_ahead(r, u, weights, tau)
-    sign = 1.0
-    if slope >= 0.0:
-        slope = _slope_ahead(r, -u, weights, tau)
+    wu = weights * u
+    total = float(wu.sum())
+    # The right derivative at 0 is -tau sum(w u) + sum_{i below} w_i u_i, "below" the rows whose
+    # residual is negative just after 0; the left one mirrors it. A zero residual moves to the
+    # side -sign(u_i) as s leaves 0 (either way), so it counts in both sums.
+    below = float(wu[r < 0].sum())
+    zero = np.flatnonzero(r == 0)
+    at_zero = wu[zero]
+    forward = -tau * total + below + float(at_zero[at_zero > 0].sum())
+    sign, slope = 1.0, forward
+    if forward >= 0.0:
+        slope = tau * total - below - float(at_zero[at_zero < 0].sum())
         if slope >= 0.0:
             return 0.0, -1
         sign = -1.0
     # Kinks strictly ahead in the chosen direction; those at s = 0 were priced into the slope.
-    ahead = np.flatnonzero(sign * u * r > 0)
+    ahead = np.flatnonzero(u * r > 0) if sign > 0 else np.flatnonzero(u * r < 0)
     kinks = r[ahead] / u[ahead]
-    k, _ = line_minimum(sign * kinks, weights[ahead] * np.abs(u[ahead]), -slope)
+    k, _ = line_minimum(sign * kinks, np.abs(wu[ahead]), -slope)
     return float(kinks[k]), int(ahead[k])

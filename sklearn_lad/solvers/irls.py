@@ -225,6 +225,21 @@ def _candidate_basis(rows: _Rows, score: np.ndarray, rank: int) -> np.ndarray:
         take = min(cap, 4 * take)
 
 
+def _exchange_basis(rows: _Rows, basis: np.ndarray) -> Basis | None:
+    """The factorised basis of linearly independent rows ``basis``.
+
+    With fewer rows than ``q`` (a rank-deficient design) it is taken on as many linearly
+    independent columns (QR with column pivoting), which span the same fits.
+    """
+    full = rows.rows(basis)
+    if basis.size < rows.q:
+        pivots = qr(full, mode="r", pivoting=True, check_finite=False)[1]
+        columns = np.sort(pivots[: basis.size])
+    else:
+        columns = np.arange(rows.q)
+    return Basis.factor(basis, columns, full[:, columns], rcond=_EXCHANGE_RCOND)
+
+
 def _exchange(
     rows: _Rows, tau: float, basis: np.ndarray, max_steps: int, max_violated: int | None = None
 ):
@@ -241,15 +256,10 @@ def _exchange(
     if max_violated is None:
         max_violated = q
     basis = basis.copy()
-    full = rows.rows(basis)
-    if basis.size < q:
-        pivots = qr(full, mode="r", pivoting=True, check_finite=False)[1]
-        columns = np.sort(pivots[: basis.size])
-    else:
-        columns = np.arange(q)
-    factor = Basis.factor(basis, columns, full[:, columns], rcond=_EXCHANGE_RCOND)
+    factor = _exchange_basis(rows, basis)
     if factor is None:
         return None, basis, 0, None
+    columns = factor.cols
     beta = np.zeros(q)
     beta[columns] = factor.solve(y[basis])
     r = y - rows.matvec(beta)
