@@ -192,7 +192,9 @@ def dual_at_bounds(side: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np
     >>> dual_at_bounds(np.array([1.0, -1.0, 0.0]), -0.7 * np.ones(3), 0.3 * np.ones(3))
     array([ 0.3, -0.7,  0. ])
     """
-    return np.where(side > 0, upper, np.where(side < 0, lower, 0.0))
+    out = np.where(side > 0, upper, lower)
+    out[side == 0] = 0.0
+    return out
 
 
 def basic_dual(basis: Basis, gradient: np.ndarray, cost: np.ndarray | None = None) -> np.ndarray:

@@ -122,6 +122,8 @@ class ParametricSimplex:
         self.rows, self.y, self.costs = rows, y, costs
         self.n, self.q = rows.n, rows.q
         self.free = costs.free
+        # What "strictly inside" a basic row's dual box is measured against.
+        self.box_scale = sum(np.abs(part) for part in (*costs.upper, *costs.lower))
 
     # -- building a vertex ---------------------------------------------------------------------
     def vertex_from_point(self, beta, t: float, dual=None) -> Vertex | None:
@@ -234,10 +236,12 @@ class ParametricSimplex:
         pen_i = (pen[0][inactive], pen[1][inactive])
         p = np.concatenate([upper[0][Z] - a[0], a[0] - lower[0][Z], pen_i[0] - e[0],
                             e[0] + pen_i[0]])
-        q = np.concatenate([upper[1][Z] - a[1], a[1] - lower[1][Z], pen_i[1] - e[1],
-                            e[1] + pen_i[1]])
-        width = (np.abs(upper[0][Z]) + np.abs(lower[0][Z]) + np.abs(upper[1][Z])
-                 + np.abs(lower[1][Z]))
+        if self.costs.rows_vary:
+            q_up, q_lo = upper[1][Z] - a[1], a[1] - lower[1][Z]
+        else:
+            q_up, q_lo = -a[1], a[1]
+        q = np.concatenate([q_up, q_lo, pen_i[1] - e[1], e[1] + pen_i[1]])
+        width = self.box_scale[Z]
         col = np.abs(pen_i[0]) + np.abs(pen_i[1]) + np.abs(e[0]) + np.abs(e[1])
         scale_c = np.concatenate([width, width, col, col])
         return Vertex(basis, rows_Z, beta, residual, side, csign, degenerate, d, g, inactive,
@@ -436,9 +440,9 @@ class ParametricSimplex:
         kinks, inc, ids = self._kinks(vertex, t, delta, direction, csign, moved, entering)
         if kinks.size == 0 or not np.all(np.isfinite(kinks)):
             return None, 0.0
-        if float(inc.sum()) < need * (1.0 - 1e-12):
-            return None, 0.0  # the slope never turns: only rounding can cause this here
         stop, passed = line_minimum(kinks, inc, need)
+        if passed.size == kinks.size - 1 and float(inc.sum()) < need * (1.0 - 1e-12):
+            return None, 0.0  # the slope never turns: only rounding can cause this here
         length = float(kinks[stop])
         passed = ids[passed]
         side[passed[passed >= 0]] *= -1.0
