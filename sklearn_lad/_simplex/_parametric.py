@@ -30,12 +30,23 @@ Two ways to move:
   yields the vertex optimal on the next piece (Gass & Saaty's algorithm). The tau process is this.
 
 A right-hand side affine in ``t`` (rank-score test inversion, Koenker 1994: ``y - t x_j`` with
-column ``j`` removed) is the same programme seen from the dual: the basis's coefficients
-``B^{-1}(y_Z - t x_jZ)`` and the non-basic residuals are affine in ``t`` and the breakpoint is the
-first ``t`` at which a non-basic residual reaches zero; the row that reaches it enters the basis
-and the row that leaves is chosen by the ratio test on the basic duals
-(:func:`~sklearn_lad._simplex.basic_dual`), with the basis updated by
-:meth:`~sklearn_lad._simplex.Basis.replace_row`.
+column ``j`` removed from ``A``) is the same programme seen from the dual; it composes from the
+same pieces, without new linear algebra:
+
+1. ``basis = Basis.factor(Z, E, A[Z][:, E])`` at the optimal vertex of ``t0``; then
+   ``beta(t) = basis.solve(y[Z]) - t * basis.solve(x_j[Z])`` and every non-basic residual is
+   affine in ``t``, ``r_i(t) = r0_i + t r1_i``, while the dual values do not depend on ``t``;
+2. the breakpoint is the first ``t`` at which some ``r_i(t)`` reaches zero (``side_i r_i(t) >= 0``
+   stops holding): a ratio test over the rows, ``min (side_i r0_i) / (-side_i r1_i)``;
+3. there row ``i`` must join the fit: its dual value leaves its bound, and moving it by ``delta``
+   moves the basic duals by ``-delta * basis.solve_transpose(A[i, E])``. The row that leaves is
+   the first basic row whose dual value reaches a bound: with ``kinks`` the distances to the
+   bounds over those rates, ``line_minimum(kinks, rates, 0.0)`` (the first kink, a classical
+   ratio test); if row ``i``'s own dual value reaches its other bound first, row ``i`` only
+   changes side. Then ``basis.replace_row(h, i, A[i, E])`` and the basic duals again from
+   :func:`basic_dual`;
+4. repeat until the rank-score statistic (a linear function of the duals) crosses its critical
+   value, interpolating within the last piece as R's ``rq(..., ci=TRUE)`` does.
 
 References
 ----------
