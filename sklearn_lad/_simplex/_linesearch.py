@@ -19,15 +19,18 @@ __all__ = ["line_minimum", "line_search"]
 
 # Below this many candidate kinks the window is sorted outright.
 _SORT_WINDOW = 128
+# A step expected (from the mean increase) to stop within _SHORT_STEP kinks tries the _FEW
+# smallest kinks first.
+_SHORT_STEP = 16
+_FEW = 64
 
 
-def _bracket(t, inc, need, window):
+def _bracket(t, inc, need, window, total):
     """One bracketing partition around a guess of the quantile's rank.
 
     Returns ``(keep, passed, need)``: the positions (into ``window``) still holding the stopping
     kink, the positions certainly passed over, and the slope still to be made up.
     """
-    total = float(inc.sum())
     # Expected rank of the quantile if the increments were alike, bracketed by a margin.
     est = need / total * window.size
     margin = 16.0 + 2.0 * np.sqrt(est + 1.0)
@@ -82,14 +85,25 @@ def line_minimum(t: np.ndarray, inc: np.ndarray, need: float) -> tuple[int, np.n
     if need <= 0.0:
         ties = np.flatnonzero(t == t.min())
         return int(ties[np.argmax(inc[ties])]), np.empty(0, dtype=np.intp)
+    total = float(inc.sum())
+    if t.size > _SORT_WINDOW and need < _SHORT_STEP * total / t.size:
+        # A short step (the usual case near an optimum and in the path's homotopy): the few
+        # smallest kinks, partitioned out once, are very likely to hold the stopping one.
+        few = np.argpartition(t, _FEW - 1)[:_FEW]
+        order = few[np.lexsort((-inc[few], t[few]))]
+        cumulative = np.cumsum(inc[order])
+        k = int(np.searchsorted(cumulative, need))
+        if k < order.size and t[order[k]] < t[order[-1]]:  # not cut off among ties
+            return int(order[k]), order[:k]
     passed = []
     window = np.arange(t.size)
     tw, iw = t, inc
-    while window.size > _SORT_WINDOW and float(iw.sum()) > need:
-        keep, before, need = _bracket(tw, iw, need, window)
+    while window.size > _SORT_WINDOW and total > need:
+        keep, before, need = _bracket(tw, iw, need, window, total)
         if before.size:
             passed.append(window[before])
         window, tw, iw = window[keep], tw[keep], iw[keep]
+        total = float(iw.sum())
     order = np.lexsort((-iw, tw))
     cumulative = np.cumsum(iw[order])
     k = min(int(np.searchsorted(cumulative, need)), order.size - 1)

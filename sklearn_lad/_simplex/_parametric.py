@@ -133,6 +133,10 @@ class ParametricSimplex:
         self.rows, self.y, self.costs = rows, y, costs
         self.n, self.q = rows.n, rows.q
         self.free = costs.free
+        self.rows_vary = costs.rows_vary
+        # upper - lower: the slope's jump where a residual crosses zero (constant and slope).
+        self.width = (costs.upper[0] - costs.lower[0],
+                      costs.upper[1] - costs.lower[1] if self.rows_vary else None)
         # What "strictly inside" a basic row's dual box is measured against.
         self.box_scale = sum(np.abs(part) for part in (*costs.upper, *costs.lower))
 
@@ -218,14 +222,14 @@ class ParametricSimplex:
     def _duals(self, side: np.ndarray, index) -> tuple[np.ndarray, np.ndarray | None]:
         """Constant and slope in ``t`` of the dual values at the bounds on ``index``.
 
-        The slope is ``None`` where the rows' costs do not depend on ``t`` (the alpha path).
+        ``side`` holds the sides of the rows ``index`` only. The slope is ``None`` where the
+        rows' costs do not depend on ``t`` (the alpha path).
         """
         upper, lower = self.costs.upper, self.costs.lower
-        s = side[index]
-        d0 = dual_at_bounds(s, lower[0][index], upper[0][index])
-        if not self.costs.rows_vary:
+        d0 = dual_at_bounds(side, lower[0][index], upper[0][index])
+        if not self.rows_vary:
             return d0, None
-        return d0, dual_at_bounds(s, lower[1][index], upper[1][index])
+        return d0, dual_at_bounds(side, lower[1][index], upper[1][index])
 
     def _gradient(self, d) -> np.ndarray:
         """(2, q): ``A' d`` for the constant and the slope of the dual values."""
@@ -247,7 +251,7 @@ class ParametricSimplex:
         pen_i = (pen[0][inactive], pen[1][inactive])
         p = np.concatenate([upper[0][Z] - a[0], a[0] - lower[0][Z], pen_i[0] - e[0],
                             e[0] + pen_i[0]])
-        if self.costs.rows_vary:
+        if self.rows_vary:
             q_up, q_lo = upper[1][Z] - a[1], a[1] - lower[1][Z]
         else:
             q_up, q_lo = -a[1], a[1]
@@ -290,7 +294,7 @@ class ParametricSimplex:
         side_w[keep] = side[W][keep]
         side[W] = side_w
         side[Z] = 0.0
-        new_w = self._duals(side, W)
+        new_w = self._duals(side_w, W)
         d = tuple(None if old is None else old.copy() for old in previous.d)
         for part, values in zip(d, new_w):
             if part is not None:
@@ -401,7 +405,9 @@ class ParametricSimplex:
         kinks = np.concatenate([vertex.residual[rows] / direction[local],
                                 -vertex.beta[cols] / delta[cols]])
         pen = self.costs.penalty[0][cols] + t * self.costs.penalty[1][cols]
-        inc = np.concatenate([self.costs.width(t, rows) * np.abs(direction[local]),
+        width = self.width[0][rows] if self.width[1] is None else (
+            self.width[0][rows] + t * self.width[1][rows])
+        inc = np.concatenate([width * np.abs(direction[local]),
                               2.0 * pen * np.abs(delta[cols])])
         return np.maximum(kinks, 0.0), inc, np.concatenate([rows, -1 - cols])
 

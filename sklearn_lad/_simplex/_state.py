@@ -74,13 +74,6 @@ class AffineCosts:
         """Columns never penalised: always in the basis."""
         return (self.penalty[0] == 0) & (self.penalty[1] == 0)
 
-    def width(self, t: float, index) -> np.ndarray:
-        """``upper - lower`` on rows ``index``: the slope's jump where a residual crosses 0."""
-        out = self.upper[0][index] - self.lower[0][index]
-        if self.rows_vary:
-            out = out + t * (self.upper[1][index] - self.lower[1][index])
-        return out
-
 
 @dataclass(frozen=True)
 class Vertex:
