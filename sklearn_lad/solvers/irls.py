@@ -240,6 +240,20 @@ def _exchange_basis(rows: _Rows, basis: np.ndarray) -> Basis | None:
     return Basis.factor(basis, columns, full[:, columns], rcond=_EXCHANGE_RCOND)
 
 
+def _basic_boxes(basis, lower, upper, w, n: int, k: int):
+    """The basic rows' dual boxes ``(lo, hi)``, which are pseudo-rows, and their mirrors.
+
+    The mirror row of a basic pseudo-row also has residual 0. The pair's dual values enter
+    ``A'd`` only through their difference, which ranges over ``[-w, w]``: the whole range goes
+    to the basic row and 0 to its mirror.
+    """
+    lo, hi = lower[basis], upper[basis]
+    pseudo = basis >= n
+    mirror = np.where(basis[pseudo] < n + k, basis[pseudo] + k, basis[pseudo] - k)
+    lo[pseudo], hi[pseudo] = -w[basis[pseudo]], w[basis[pseudo]]
+    return lo, hi, pseudo, mirror
+
+
 def _exchange(
     rows: _Rows, tau: float, basis: np.ndarray, max_steps: int, max_violated: int | None = None
 ):
@@ -269,16 +283,8 @@ def _exchange(
         side = np.where(r > 0, 1.0, -1.0)
         side[basis] = 0.0
         d = dual_at_bounds(side, lower, upper)
-        lo, hi = lower[basis], upper[basis]
-        pseudo = basis >= n
-        if pseudo.any():
-            # The mirror row of a basic pseudo-row also has residual 0. The pair's dual values
-            # enter A'd only through their difference, which ranges over [-w, w]: give the
-            # whole range to the basic row and 0 to its mirror.
-            mirror = np.where(basis[pseudo] < n + k, basis[pseudo] + k, basis[pseudo] - k)
-            d[mirror] = 0.0
-            lo, hi = lo.copy(), hi.copy()
-            lo[pseudo], hi[pseudo] = -w[basis[pseudo]], w[basis[pseudo]]
+        lo, hi, pseudo, mirror = _basic_boxes(basis, lower, upper, w, n, k)
+        d[mirror] = 0.0
         d_basis = basic_dual(factor, rows.rmatvec(d))
         excess = np.maximum(d_basis - hi, lo - d_basis) / w[basis]
         worst = int(np.argmax(excess))
