@@ -54,34 +54,45 @@ def main(argv=None):
             X, y = make_data(n, p)
             for tau in args.tau:
                 for alpha in args.alpha:
-                    rows = []
-                    for name, run in REFERENCES.items():
-                        explicit = args.refs is not None
-                        if explicit and name not in args.refs:
-                            continue
-                        if not explicit and n > LIMITS.get(name, np.inf):
-                            continue
-                        if name == "r-pfn" and not explicit and n < 100_000:
-                            continue
-                        out = run(X, y, tau, alpha, 1 if name == "sklearn" else args.repeat)
-                        if out is not None:
-                            rows.append((run.label, *out))
+                    rows = _reference_rows(args, X, y, tau, alpha)
                     for solver in solvers:
                         if args.solvers is None and n > LIMITS.get(solver, np.inf):
                             continue
                         run = sklearn_lad(solver)
                         rows.append((run.label, *run(X, y, tau, alpha, args.repeat)))
-                    sk = next((t for label, t, _ in rows if label == "scikit-learn highs"), None)
-                    r_times = [t for label, t, _ in rows if label.startswith("R ")]
-                    r_best = min(r_times) if r_times else None
-                    best = min(obj for _, _, obj in rows)
-                    for label, seconds, obj in rows:
-                        speedup = f"{sk / seconds:10.1f}" if sk else f"{'':>10}"
-                        vs_r = f"{seconds / r_best:8.2f}" if r_best else f"{'':>8}"
-                        rel = (obj - best) / max(abs(best), 1e-12)
-                        print(f"{n:>9} {p:>4} {tau:>5} {alpha:>7}  {label:<24}{seconds:>10.4f}"
-                              f"{speedup} {vs_r} {obj:>20.12f} {rel:>9.1e}")
-                    print()
+                    _print_rows(rows, n, p, tau, alpha)
+
+
+def _reference_rows(args, X, y, tau, alpha) -> list:
+    """Time the references that apply at this size (all named ones with --refs)."""
+    n = X.shape[0]
+    rows = []
+    for name, run in REFERENCES.items():
+        explicit = args.refs is not None
+        if explicit and name not in args.refs:
+            continue
+        if not explicit and n > LIMITS.get(name, np.inf):
+            continue
+        if name == "r-pfn" and not explicit and n < 100_000:
+            continue
+        out = run(X, y, tau, alpha, 1 if name == "sklearn" else args.repeat)
+        if out is not None:
+            rows.append((run.label, *out))
+    return rows
+
+
+def _print_rows(rows, n, p, tau, alpha) -> None:
+    sk = next((t for label, t, _ in rows if label == "scikit-learn highs"), None)
+    r_times = [t for label, t, _ in rows if label.startswith("R ")]
+    r_best = min(r_times) if r_times else None
+    best = min(obj for _, _, obj in rows)
+    for label, seconds, obj in rows:
+        speedup = f"{sk / seconds:10.1f}" if sk else f"{'':>10}"
+        vs_r = f"{seconds / r_best:8.2f}" if r_best else f"{'':>8}"
+        rel = (obj - best) / max(abs(best), 1e-12)
+        print(f"{n:>9} {p:>4} {tau:>5} {alpha:>7}  {label:<24}{seconds:>10.4f}"
+              f"{speedup} {vs_r} {obj:>20.12f} {rel:>9.1e}")
+    print()
 
 
 if __name__ == "__main__":

@@ -15,45 +15,17 @@ Statistics 17(1), 163-185.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from ._face import ZERO_TOL
 from ._problem import QuantileProblem, SolverResult
 from ._simplex import Basis, basic_dual
+from ._tolerances import ALPHA_MAX_MARGIN, is_zero_residual, residual_scale
+from ._validation import validated_problem
 from .solvers import run_solver
 
 __all__ = ["alpha_max"]
-
-# alpha_max is returned this much (relatively) above the breakpoint at which the first
-# coefficient can leave zero: exactly at the breakpoint the optimal set is an edge that also
-# holds non-zero coefficients, and the canonical (minimum-norm) point of that edge need not be
-# the all-zero one. The margin is far above the finisher's tolerances (1e-10) and far below
-# anything a grid can resolve.
-ALPHA_MAX_MARGIN = 1e-8
-
-
-def _check_tau(tau) -> float:
-    if isinstance(tau, bool) or not isinstance(tau, Real) or not 0.0 < float(tau) < 1.0:
-        raise ValueError(f"tau must be a number strictly between 0 and 1; got tau={tau!r}.")
-    return float(tau)
-
-
-def _validated_problem(X, y, tau, sample_weight, fit_intercept, penalty_factor):
-    # Validate exactly like the estimators do (same messages), through a throwaway estimator.
-    from ._estimators import QuantileLasso, build_problem
-
-    tau = _check_tau(tau)
-    problem, _ = build_problem(
-        QuantileLasso(fit_intercept=bool(fit_intercept)), X, y, sample_weight, tau, 0.0,
-        penalty_factor,
-    )
-    return problem
-
-
 
 
 def _weighted_quantile(y: np.ndarray, w: np.ndarray, tau: float) -> float:
@@ -98,8 +70,7 @@ def null_fit(problem: QuantileProblem, solver: str, options) -> SolverResult:
 
 def _zero_residuals(y: np.ndarray, fitted: np.ndarray) -> np.ndarray:
     # The finisher's notion of a zero residual (see _face._zero_set).
-    scale = ZERO_TOL * (np.max(np.abs(y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
-    return np.abs(y - fitted) <= max(scale, 1e-300)
+    return is_zero_residual(y - fitted, residual_scale(y, fitted))
 
 
 def _column_products(X, d: np.ndarray) -> np.ndarray:
@@ -240,7 +211,7 @@ def alpha_max(
     >>> bool(np.any(QuantileLasso(alpha=0.99 * a).fit(X, y).coef_ != 0))
     True
     """
-    problem = _validated_problem(X, y, tau, sample_weight, fit_intercept, penalty_factor)
+    problem = validated_problem(X, y, tau, sample_weight, fit_intercept, penalty_factor)
     return alpha_max_of(problem)
 
 

@@ -26,17 +26,14 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _num_samples
 
-from ._estimators import _FITTED_DOC, _QuantileLinearModel, build_problem
+from ._estimators import _FITTED_DOC, _QuantileLinearModel
 from ._objective import rho
 from ._path import path_alphas, path_solutions
+from ._tolerances import CV_TIE_RTOL, TINY_SCALE
+from ._validation import build_problem
 from .solvers import get_solver
 
 __all__ = ["QuantileLassoCV", "LADLassoCV"]
-
-# Mean held-out losses within this relative distance of the smallest count as tied; the largest
-# tied alpha (the sparsest model) wins. Exact ties are common (the path is piecewise constant in
-# alpha), and without the tolerance rounding would decide between them.
-_TIE_RTOL = 1e-10
 
 
 def _fold_losses(problem, train, test, alphas, solver, options):
@@ -86,7 +83,8 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; a weight of ``k`` is the same as repeating the row ``k``
-            times. They weight both the fits and the held-out losses.
+            times. They weight both the fits and the held-out losses. Only their ratios
+            matter (see :meth:`QuantileRegressor.fit`).
 
         Returns
         -------
@@ -94,8 +92,9 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
             Fitted estimator.
         """
         n_rows = _num_samples(X)
-        problem, kept = build_problem(
-            self, X, y, sample_weight, self._tau(), 0.0, self.penalty_factor
+        problem, zero_weight = build_problem(
+            self, X, y, sample_weight, tau=self._tau(), penalty_factor=self.penalty_factor,
+            fit_intercept=self.fit_intercept,
         )
         if self.solver != "auto":
             get_solver(self.solver)  # unknown or uninstalled names fail before any work
@@ -103,9 +102,9 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
                              self.solver_options)
         # The splitter sees the rows as given; rows dropped for a zero weight are mapped out.
         position = np.arange(n_rows)
-        if kept is not None:
+        if zero_weight is not None:
             position = np.full(n_rows, -1)
-            position[kept] = np.arange(kept.size)
+            position[zero_weight.kept] = np.arange(zero_weight.kept.size)
         cv = check_cv(self.cv, y, classifier=False)
         folds = []
         for train, test in cv.split(np.empty((n_rows, 0)), y):
@@ -128,14 +127,14 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
         if not np.any(np.isfinite(mean)):
             raise ValueError("No cross-validation fold has held-out samples with positive weight.")
         best = np.nanmin(mean)
-        tied = np.flatnonzero(mean <= best + _TIE_RTOL * max(abs(best), 1e-300))
+        tied = np.flatnonzero(mean <= best + CV_TIE_RTOL * max(abs(best), TINY_SCALE))
         index = int(tied[0])  # alphas decrease: the first tied one is the largest
         self.alpha_ = float(alphas[index])
         self.alphas_ = alphas
         self.pinball_path_ = pinball_path
         self.cv_index_ = index
 
-        return self._solve_and_store(replace(problem, alpha=self.alpha_), kept)
+        return self._solve_and_store(replace(problem, alpha=self.alpha_), zero_weight)
 
 
 _CV_DOC = """

@@ -9,74 +9,53 @@ References
 ----------
 Koenker, R. and Bassett, G. (1978). Regression quantiles. Econometrica 46(1), 33-50.
 Koenker, R. (2005). Quantile Regression. Cambridge University Press.
+Gutenbrunner, C. and Jureckova, J. (1992). Regression rank scores and regression quantiles.
+Annals of Statistics 20(1), 305-330.
 """
 
 from __future__ import annotations
 
-import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._problem import QuantileProblem
+from ._problem import QuantileProblem, SolverResult
+from ._tolerances import is_zero_residual, residual_scale
+from ._validation import ZeroWeightRows, build_problem
 from .solvers import get_solver, run_solver
 
 __all__ = ["QuantileRegressor", "LADRegressor", "QuantileLasso", "LADLasso"]
 
 
-def check_penalty_factor(penalty_factor, n_features: int) -> np.ndarray | None:
-    """Validate ``penalty_factor`` against the number of features; ``None`` stays ``None``."""
-    if penalty_factor is None:
-        return None
-    factor = np.asarray(penalty_factor, dtype=float)
-    if factor.ndim != 1 or factor.shape[0] != n_features:
-        raise ValueError(
-            f"penalty_factor must have one entry per feature: expected shape ({n_features},), "
-            f"got {factor.shape}."
-        )
-    if not np.all(np.isfinite(factor)) or np.any(factor < 0):
-        raise ValueError("penalty_factor must be finite and non-negative.")
-    return factor
+def _rank_scores(
+    problem: QuantileProblem, result: SolverResult, zero_weight: ZeroWeightRows | None
+) -> np.ndarray | None:
+    """The regression rank scores ``a_i = d_i / w_i`` of every training row, or ``None``.
 
-
-def build_problem(estimator, X, y, sample_weight, tau: float, alpha: float, penalty_factor):
-    """Validate data and weights and build the problem; returns ``(problem, kept_rows)``.
-
-    Rows with zero weight are dropped here (they do not change the objective and must not
-    change the answer), so backends only ever see strictly positive weights.
+    ``d`` is the certified dual of the augmented LP (``_face.py``): ``d_i`` lies in
+    ``[-(1 - tau) w_i, tau w_i]``, so ``a_i`` lies in ``[tau - 1, tau]`` (clipped there against
+    the certificate's rounding slack); the penalty's pseudo-rows are left out. A row dropped for
+    its zero weight has an empty box; it gets the value its residual's sign implies, ``tau``
+    above the fit and ``tau - 1`` below, and 0 (the subgradient convention of
+    ``sklearn_lad.losses``; any value in the box is consistent) on the fit.
     """
-    X, y = validate_data(
-        estimator, X, y, accept_sparse=["csr", "csc"], dtype=np.float64, y_numeric=True,
-        multi_output=False,
-    )
-    kept = None
-    weights = None
-    if sample_weight is not None:
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if np.any(weights < 0):
-            raise ValueError(
-                f"sample_weight must be non-negative (smallest is {weights.min():g}); a weight "
-                "is a count of repetitions, so use 0 to drop a sample."
-            )
-        if not weights.sum() > 0:
-            raise ValueError(
-                "sample_weight sums to zero; give at least one sample a positive weight."
-            )
-        kept = np.flatnonzero(weights > 0)
-        if kept.size < X.shape[0]:
-            X, y, weights = X[kept], y[kept], weights[kept]
-        else:
-            kept = None
-    problem = QuantileProblem(
-        X=X, y=y, tau=float(tau), alpha=float(alpha), sample_weight=weights,
-        fit_intercept=bool(estimator.fit_intercept),
-        penalty_factor=check_penalty_factor(penalty_factor, X.shape[1]),
-    )
-    return problem, kept
+    if not result.certified or result.dual is None:
+        return None
+    tau, n = problem.tau, problem.n_samples
+    scores = np.clip(np.asarray(result.dual[:n]) / problem.weights, tau - 1.0, tau)
+    if zero_weight is None:
+        return scores
+    full = np.empty(zero_weight.n_rows)
+    full[zero_weight.kept] = scores
+    fitted = np.asarray(zero_weight.X @ result.coef).ravel() + result.intercept
+    residual = zero_weight.y - fitted
+    sign_score = np.where(residual > 0, tau, tau - 1.0)
+    zero = is_zero_residual(residual, residual_scale(zero_weight.y, fitted))
+    full[zero_weight.dropped] = np.where(zero, 0.0, sign_score)
+    return full
 
 
 class _QuantileLinearModel(RegressorMixin, BaseEstimator):
@@ -111,27 +90,27 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; a weight of ``k`` is the same as repeating the row ``k``
-            times, a weight of 0 the same as removing it.
+            times, a weight of 0 the same as removing it. Only ratios of weights matter (the
+            objective divides by ``sum(w)``), so they are first rescaled, exactly, by the power
+            of two that brings the largest into [0.5, 1): weights like 1e308, whose sum
+            overflows, fit like any others.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
-        problem, kept = build_problem(
-            self, X, y, sample_weight, self._tau(), self._alpha(), self._penalty_factor()
+        problem, zero_weight = build_problem(
+            self, X, y, sample_weight, tau=self._tau(), alpha=self._alpha(),
+            penalty_factor=self._penalty_factor(), fit_intercept=self.fit_intercept,
         )
-        return self._solve_and_store(problem, kept)
+        return self._solve_and_store(problem, zero_weight)
 
-    def _solve_and_store(self, problem: QuantileProblem, kept):
+    def _solve_and_store(self, problem: QuantileProblem, zero_weight: ZeroWeightRows | None):
         """Run the backend on ``problem`` and store the fitted attributes; returns ``self``."""
+        # run_solver warns (ConvergenceWarning) when the backend stopped early or its point
+        # could not be certified.
         result, solver_name = run_solver(self.solver, problem, self.solver_options)
-        if get_solver(solver_name).exact and result.converged and not result.certified:
-            warnings.warn(
-                f"solver={solver_name!r} returned a point whose optimality could not be "
-                f"certified ({result.message}). Try solver='highs' or tighter solver_options.",
-                ConvergenceWarning, stacklevel=3,
-            )
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
         self.n_iter_ = int(result.n_iter)
@@ -144,9 +123,10 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
         if result.basis is not None:
             basis = np.asarray(result.basis, dtype=np.intp)
             basis = basis[basis < problem.n_samples]  # drop penalty pseudo-observations
-            if kept is not None:
-                basis = kept[basis]
+            if zero_weight is not None:
+                basis = zero_weight.kept[basis]
         self.basis_ = basis
+        self.dual_ = _rank_scores(problem, result, zero_weight)
         return self
 
     def predict(self, X):
@@ -197,6 +177,16 @@ _FITTED_DOC = """
         whether rows were weighted or repeated. ``None`` when undecided.
     basis_ : ndarray of int or None
         Indices of the training samples the fit interpolates (zero residual).
+    dual_ : ndarray of shape (n_samples,) or None
+        The regression rank scores (Gutenbrunner & Jureckova 1992): the certified optimal dual
+        of the LP, divided by each row's weight, one value per training row, in
+        ``[tau - 1, tau]``. A row above the fit has ``tau``, a row below ``tau - 1``, a row on
+        the fit (in ``basis_``) a value in between. They are dual feasible:
+        ``X.T @ (sample_weight * dual_)`` is 0 on the unpenalised columns, at most
+        ``alpha * penalty_factor_j * sum(sample_weight)`` in absolute value on the penalised
+        ones, and ``sample_weight @ dual_ = 0`` with an intercept. Rows of weight 0 take the
+        value their residual's sign implies (0 on the fit). ``None`` when the fit is not
+        certified.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -287,9 +277,10 @@ class QuantileLasso(_QuantileLinearModel):
 
     Minimises ``(1 / sum(w)) * sum_i w_i * rho_tau(y_i - b0 - x_i . b)
     + alpha * sum_j penalty_factor_j * |b_j|`` (the intercept is not penalised). The scaling is
-    scikit-learn's ``QuantileRegressor``'s, so ``alpha`` values carry over; R's
-    ``quantreg::rq(method="lasso")`` penalises the unscaled sum, so its ``lambda`` is
-    ``alpha * n_samples``.
+    scikit-learn's ``QuantileRegressor``'s, so ``alpha`` values carry over. R's
+    ``quantreg::rq(method="lasso", lambda=lambda)`` minimises the unscaled
+    ``sum_i rho_tau(r_i) + (lambda / 2) * sum_j |b_j|``, so it matches
+    ``alpha = lambda / (2 * n_samples)`` (with unit weights).
 
     Parameters
     ----------

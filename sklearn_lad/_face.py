@@ -36,13 +36,18 @@ from scipy.linalg import lstsq
 from scipy.optimize import linprog, nnls
 
 from ._problem import AugmentedProblem, QuantileProblem, SolverResult
+from ._tolerances import (
+    DUAL_AT_BOUND_RTOL,
+    DUAL_BOX_RTOL,
+    DUALITY_GAP_RTOL,
+    NULL_SPACE_RCOND,
+    POLISH_INTERPOLATION_RTOL,
+    ZERO_RESIDUAL_RTOL,
+    is_zero_residual,
+    numerical_rank,
+    residual_scale,
+)
 
-# A residual is "zero" below this fraction of the data's scale. Exact vertices leave ~1e-15.
-ZERO_TOL = 1e-9
-# Relative slack allowed in the dual box and in the duality gap of a certificate.
-CERT_TOL = 1e-9
-# A dual value this close (relative to w_i) to a bound counts as at the bound.
-BOUND_TOL = 1e-10
 # Above this many distinct interpolated rows the certificate's LP looks for any dual point, not
 # the most interior one.
 MAX_MARGIN_ROWS = 2000
@@ -62,20 +67,20 @@ class Certificate:
 
 
 def _zero_set(
-    aug: AugmentedProblem, residual: np.ndarray, fitted: np.ndarray, basis=None, tol=ZERO_TOL
+    aug: AugmentedProblem, residual: np.ndarray, fitted: np.ndarray, basis=None,
+    tol=ZERO_RESIDUAL_RTOL,
 ):
-    scale = tol * (np.max(np.abs(aug.y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
-    zero = np.abs(residual) <= max(scale, 1e-300)
+    zero = is_zero_residual(residual, residual_scale(aug.y, fitted), tol)
     if basis is not None:
         zero[np.asarray(basis, dtype=np.intp)] = True
     return np.flatnonzero(zero)
 
 
-def _null_space(matrix: np.ndarray, rcond: float = 1e-10) -> np.ndarray:
+def _null_space(matrix: np.ndarray, rcond: float = NULL_SPACE_RCOND) -> np.ndarray:
     """Orthonormal null-space basis; economy SVD for tall matrices (never an m x m factor)."""
     m, q = matrix.shape
     _, s, vt = np.linalg.svd(matrix, full_matrices=m < q)
-    rank = int(np.sum(s > rcond * s[0])) if s.size else 0
+    rank = numerical_rank(s, rcond)
     return vt[rank:].T
 
 
@@ -119,9 +124,8 @@ def _polish(aug: AugmentedProblem, beta: np.ndarray, zero_set: np.ndarray) -> np
     polished = particular + null @ (null.T @ beta)
     # Keep the polish only if it really interpolates (the rows may be inconsistent when the
     # candidate was not near a vertex).
-    if np.max(np.abs(rows @ polished - aug.y[zero_set]), initial=0.0) <= 1e-8 * (
-        1.0 + np.max(np.abs(aug.y[zero_set]), initial=0.0)
-    ):
+    miss = np.max(np.abs(rows @ polished - aug.y[zero_set]), initial=0.0)
+    if miss <= POLISH_INTERPOLATION_RTOL * (1.0 + np.max(np.abs(aug.y[zero_set]), initial=0.0)):
         return polished
     return beta
 
@@ -135,7 +139,8 @@ def _dual_on_zero_set(aug, zero_set, rhs, lower, upper, hint=None):
 
     def in_box(d):
         return d is not None and bool(
-            np.all(d >= lower - CERT_TOL * box_scale) and np.all(d <= upper + CERT_TOL * box_scale)
+            np.all(d >= lower - DUAL_BOX_RTOL * box_scale)
+            and np.all(d <= upper + DUAL_BOX_RTOL * box_scale)
         )
 
     if zero_set.size == rows_t.shape[0]:
@@ -230,9 +235,9 @@ def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> C
     """
     if dual is not None and np.shape(dual) != (aug.shape[0],):
         dual = None
-    cert = _certify(aug, beta, basis, ZERO_TOL, dual)
+    cert = _certify(aug, beta, basis, ZERO_RESIDUAL_RTOL, dual)
     if not cert.certified:
-        retry = _certify(aug, beta, basis, ZERO_TOL * 1e-4, dual)
+        retry = _certify(aug, beta, basis, ZERO_RESIDUAL_RTOL * 1e-4, dual)
         if retry.certified:
             return retry
     return cert
@@ -276,8 +281,8 @@ def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -
     dual_value = float(aug.y @ dual) / aug.weight_sum
     infeasibility = np.abs(aug.rmatvec(dual)).max(initial=0.0) / aug.weight_sum
     gap = loss - dual_value
-    tol = CERT_TOL * max(1.0, abs(loss))
-    certified = abs(gap) <= tol and infeasibility <= CERT_TOL * max(1.0, np.abs(beta).max())
+    tol = DUALITY_GAP_RTOL * max(1.0, abs(loss))
+    certified = abs(gap) <= tol and infeasibility <= DUAL_BOX_RTOL * max(1.0, np.abs(beta).max())
     message = "optimal (dual certificate)" if certified else (
         f"dual certificate failed: gap={gap:.3g}, dual infeasibility={infeasibility:.3g}"
     )
@@ -307,7 +312,7 @@ def canonical_point(aug: AugmentedProblem, cert: Certificate) -> tuple[np.ndarra
     """
     lower, upper = aug.dual_bounds()
     dual = cert.dual
-    margin = BOUND_TOL * aug.weights
+    margin = DUAL_AT_BOUND_RTOL * aug.weights
     at_upper = dual >= upper - margin
     at_lower = dual <= lower + margin
     inside = np.flatnonzero(~at_upper & ~at_lower)
@@ -386,7 +391,7 @@ def finalize(problem: QuantileProblem, result: SolverResult) -> SolverResult:
         return result
     canonical, unique = canonical_point(aug, cert)
     loss_canonical = aug.loss(canonical)
-    if loss_canonical <= cert.loss + CERT_TOL * max(1.0, abs(cert.loss)):
+    if loss_canonical <= cert.loss + DUALITY_GAP_RTOL * max(1.0, abs(cert.loss)):
         beta = canonical
     else:
         beta, unique = cert.beta, None

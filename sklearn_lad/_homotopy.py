@@ -96,7 +96,7 @@ class Homotopy:
         coef = coef + 0.0
         return SolverResult(
             coef=coef, intercept=float(intercept) + 0.0,
-            objective=problem.objective(coef, intercept), n_iter=n_iter, converged=True,
+            objective=problem.objective(coef, intercept), n_iter=n_iter,
             gap=0.0, message="optimal (homotopy dual certificate)", certified=True,
             unique=True, basis=np.sort(vertex.Z),
         )

@@ -7,8 +7,9 @@ The objective of ``sklearn_lad._objective``,
 is a linear programme whose feasible set does not depend on ``alpha`` (only the costs do), so the
 optimal vertex is a piecewise *constant* function of ``alpha`` with finitely many breakpoints
 (parametric linear programming, Gass & Saaty 1955; Li & Zhu 2008 follow the whole path of the
-L1-norm quantile regression vertex by vertex). :func:`quantile_path` walks down a grid of
-``alpha`` carrying one simplex basis along:
+L1-norm quantile regression vertex by vertex), and the optimal value, the minimum over the
+vertices of functions linear in ``alpha``, is piecewise linear and concave.
+:func:`quantile_path` walks down a grid of ``alpha`` carrying one simplex basis along:
 
 * a vertex is a basis: observations ``Z`` interpolated by the fit and active columns ``E``
   (the intercept and unpenalised features always among them), ``|Z| = |E|``. The dual values of
@@ -52,23 +53,17 @@ models via coordinate descent. Journal of Statistical Software 33(1) (the geomet
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
-from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from ._alpha_max import (
-    ALPHA_MAX_MARGIN,
-    _validated_problem,
-    alpha_max_at,
-    alpha_max_of,
-    null_fit,
-)
+from ._alpha_max import alpha_max_at, alpha_max_of, null_fit
 from ._face import finalize
 from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult
+from ._tolerances import ALPHA_MAX_MARGIN
+from ._validation import check_alpha_grid as _check_grid_params
+from ._validation import validated_problem as _validated_problem
 from .solvers import resolve_solver, run_solver
 
 __all__ = ["path_alphas", "path_solutions", "quantile_path"]
@@ -82,20 +77,6 @@ def _alpha_grid(amax: float, n_alphas: int, eps: float) -> np.ndarray:
     if n_alphas == 1:
         return np.array([amax])
     return np.geomspace(amax, amax * eps, num=n_alphas)
-
-
-def _check_grid_params(alphas, n_alphas, eps):
-    if alphas is None:
-        if isinstance(n_alphas, bool) or not isinstance(n_alphas, Integral) or n_alphas < 1:
-            raise ValueError(f"n_alphas must be a positive integer; got {n_alphas!r}.")
-        if isinstance(eps, bool) or not isinstance(eps, Real) or not 0.0 < eps <= 1.0:
-            raise ValueError(f"eps must be a number in (0, 1]; got eps={eps!r}.")
-        return None
-    alphas = np.asarray(alphas, dtype=float).ravel()
-    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-        raise ValueError("alphas must be a non-empty array of finite, non-negative numbers.")
-    # Decreasing, like scikit-learn's paths: warm starts go from sparse to dense fits.
-    return np.sort(alphas)[::-1]
 
 
 def _solve_warm(problem, solver, options, previous: SolverResult | None, reuse: bool = True):
@@ -118,13 +99,8 @@ def _solve_warm(problem, solver, options, previous: SolverResult | None, reuse: 
             trial.message = "previous grid value still optimal (dual certificate)"
             return trial, cls.name
     warm = None if previous is None else (previous.coef, previous.intercept)
-    result, name = run_solver(solver, problem, options, warm_start=warm)
-    if cls.exact and result.converged and not result.certified:
-        warnings.warn(
-            f"solver={name!r} returned a point whose optimality could not be certified at "
-            f"alpha={problem.alpha:.6g} ({result.message}).", ConvergenceWarning, stacklevel=3,
-        )
-    return result, name
+    # run_solver warns (ConvergenceWarning) when the point is not certified or stopped early.
+    return run_solver(solver, problem, options, warm_start=warm)
 
 
 def _merge_duplicates(problem: QuantileProblem) -> QuantileProblem:
@@ -162,31 +138,41 @@ def _path(
         null = null_fit(work, solver, options)
         amax = alpha_max_at(work, null) * (1.0 + ALPHA_MAX_MARGIN)
         alphas = _alpha_grid(amax, n_alphas, eps)
-    results: list[SolverResult] = []
     # The null fit is the answer from alpha_max up: the first warm start.
-    previous = null
-    if method == "warm_start":
-        # One backend solve per grid value, warm-started, except where the previous solution
-        # provably is still the optimum: the vertex it sits on is checked (one small solve,
-        # see Homotopy) before the backend or the finisher is called.
-        check = Homotopy(work, max_steps=0)
-        for alpha in alphas:
-            alpha = float(alpha)
-            vertex = None
-            if previous is not None:
-                vertex = check.vertex_from_point(previous.coef, previous.intercept,
-                                                 previous.dual)
-            if vertex is not None and check.unique_optimum(vertex, alpha):
-                result = check.result(vertex, 0)
-            else:
-                optimal = vertex is not None and check.optimal(vertex, alpha)
-                result, solver_name = _solve_warm(
-                    replace(work, alpha=alpha), solver, options, previous, reuse=optimal
-                )
-            results.append(result)
-            previous = result
-        return alphas, results, solver_name
+    run = _warm_start_path if method == "warm_start" else _homotopy_path
+    results, solver_name = run(work, alphas, null, solver, options, solver_name)
+    return alphas, results, solver_name
 
+
+def _warm_start_path(work, alphas, previous, solver, options, solver_name):
+    """``(results, solver_name)`` of ``method="warm_start"``."""
+    results: list[SolverResult] = []
+    # One backend solve per grid value, warm-started, except where the previous solution
+    # provably is still the optimum: the vertex it sits on is checked (one small solve,
+    # see Homotopy) before the backend or the finisher is called.
+    check = Homotopy(work, max_steps=0)
+    for alpha in alphas:
+        alpha = float(alpha)
+        vertex = None
+        if previous is not None:
+            vertex = check.vertex_from_point(previous.coef, previous.intercept,
+                                             previous.dual)
+        if vertex is not None and check.unique_optimum(vertex, alpha):
+            result = check.result(vertex, 0)
+        else:
+            optimal = vertex is not None and check.optimal(vertex, alpha)
+            result, solver_name = _solve_warm(
+                replace(work, alpha=alpha), solver, options, previous, reuse=optimal
+            )
+        results.append(result)
+        previous = result
+    return results, solver_name
+
+
+def _homotopy_path(work, alphas, null, solver, options, solver_name):
+    """``(results, solver_name)`` of ``method="homotopy"``: the engine, the backend where needed."""
+    results: list[SolverResult] = []
+    previous = null
     homotopy = Homotopy(work, max_steps=50 * (work.n_samples + work.n_features) + 100)
     if null is None:
         null = null_fit(work, solver, options)
@@ -216,7 +202,7 @@ def _path(
                 vertex = homotopy.vertex_from_point(result.coef, result.intercept, result.dual)
         results.append(result)
         previous = result
-    return alphas, results, solver_name
+    return results, solver_name
 
 
 def quantile_path(

@@ -11,6 +11,7 @@ problem the same way.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -19,7 +20,7 @@ import scipy.sparse as sp
 
 from ._objective import quantile_objective
 
-__all__ = ["QuantileProblem", "SolverResult", "AugmentedProblem"]
+__all__ = ["QuantileProblem", "SolverResult", "SolverDiagnostics", "Status", "AugmentedProblem"]
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,121 @@ class AugmentedProblem:
         return -(1.0 - self.tau) * self.weights, self.tau * self.weights
 
 
+class Status(enum.Enum):
+    """How a backend's run ended: the one status every backend maps its own outcome to.
+
+    Code branches on the status, never on :attr:`SolverResult.message` (human text only).
+    :func:`sklearn_lad.solvers.check_status` is the one place that turns a status into a
+    :class:`~sklearn.exceptions.ConvergenceWarning` or an error.
+
+    Attributes
+    ----------
+    OPTIMAL
+        The backend met its stopping rule; for an exact backend the shared certificate then
+        decides whether optimality is proved (``SolverResult.certified``).
+    NOT_CERTIFIED
+        An exact backend met its stopping rule but the shared certificate could not prove the
+        point optimal. The point is returned with a ``ConvergenceWarning``.
+    ITERATION_LIMIT
+        The backend stopped at its iteration cap (``solver_options max_iter``) before its
+        stopping rule held. The best point so far is returned with a ``ConvergenceWarning``.
+    NUMERICAL_ERROR
+        The backend gave up for numerical reasons (a solver error, no usable point). This
+        raises an error.
+    INFEASIBLE
+        An external solver called the LP infeasible. The quantile-regression LP is always
+        feasible (every ``beta`` with the positive and negative parts of its residuals is a
+        feasible point), so this only reports a failure of that solver and raises an error.
+    UNBOUNDED
+        An external solver called the LP unbounded. For ``0 < tau < 1`` the objective is
+        bounded below by 0, so this too reports a solver failure and raises an error.
+
+    Examples
+    --------
+    >>> from sklearn_lad._problem import Status
+    >>> Status.ITERATION_LIMIT.stopped_early
+    True
+    >>> Status.OPTIMAL.converged
+    True
+    """
+
+    OPTIMAL = "optimal"
+    NOT_CERTIFIED = "not_certified"
+    ITERATION_LIMIT = "iteration_limit"
+    NUMERICAL_ERROR = "numerical_error"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+
+    @property
+    def converged(self) -> bool:
+        """Whether the backend met its stopping rule (certified or not)."""
+        return self in (Status.OPTIMAL, Status.NOT_CERTIFIED)
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether a point is returned although the stopping rule did not hold."""
+        return self is Status.ITERATION_LIMIT
+
+    @property
+    def failed(self) -> bool:
+        """Whether the run produced no usable point (these statuses raise an error)."""
+        return self in (Status.NUMERICAL_ERROR, Status.INFEASIBLE, Status.UNBOUNDED)
+
+
+@dataclass
+class SolverDiagnostics:
+    """Backend-specific counters of one run, for tests, benchmarks and the curious.
+
+    Every field has a default, so a backend sets only the ones it knows; none of them changes
+    the answer. (These were the undocumented ``SolverResult.extra`` dict.)
+
+    Attributes
+    ----------
+    basis_rank : int or None
+        ``br``: the number of rows in the final simplex basis, i.e. the numerical rank of the
+        augmented design (``None`` when the simplex stopped early). Was ``extra["rank"]``.
+    perturbations : int
+        ``br``: how many times ``y`` was perturbed to leave a degenerate vertex.
+        Was ``extra["perturbations"]``.
+    irls_steps : int
+        ``irls``: reweighted least-squares steps. Was ``extra["irls_steps"]``.
+    exchange_steps : int
+        ``irls``: simplex exchange steps of the finish. Was ``extra["exchange_steps"]``.
+    certificate_attempts : int
+        ``irls``: how often the exact certificate was tried. Was
+        ``extra["certificate_attempts"]``.
+    residual_floor : float or None
+        ``irls``: the final floor ``eps`` of ``|r_i|`` in the weights. Was ``extra["floor"]``.
+    preprocessed : bool
+        ``fn``: whether Portnoy & Koenker's preprocessing (solve on a subsample, fix the sides
+        of the rest) ran. Was ``extra["preprocessed"]``.
+    preprocess_rounds : int
+        ``fn``: rounds of the preprocessing (a round repeats when a fixed side was wrong).
+        Was ``extra["rounds"]``.
+    preprocess_subsample : int or None
+        ``fn``: size of the preprocessing's first subsample. Was ``extra["subsample"]``.
+    preprocess_kept : int or None
+        ``fn``: observations kept free in the last round (the rest were fixed to a side).
+        Was ``extra["kept"]``.
+    dual_kind : {"basic", "interior"} or None
+        ``fn``: whether :attr:`SolverResult.dual` is the exact basic dual of a proved vertex
+        or the interior-point dual (strictly inside its box, ``A'd = 0`` to the solver's
+        tolerance). Was ``extra["dual"]``.
+    """
+
+    basis_rank: int | None = None
+    perturbations: int = 0
+    irls_steps: int = 0
+    exchange_steps: int = 0
+    certificate_attempts: int = 0
+    residual_floor: float | None = None
+    preprocessed: bool = False
+    preprocess_rounds: int = 0
+    preprocess_subsample: int | None = None
+    preprocess_kept: int | None = None
+    dual_kind: str | None = None
+
+
 @dataclass
 class SolverResult:
     """What every backend returns.
@@ -232,13 +348,13 @@ class SolverResult:
         The sklearn-lad objective at ``(intercept, coef)``.
     n_iter : int
         Iterations (pivots for simplex methods, Newton steps for interior point, ...).
-    converged : bool
-        Whether the backend met its stopping rule.
+    status : Status
+        How the run ended; see :class:`Status`. Code branches on this, never on ``message``.
     gap : float
         Duality gap (objective scale) of the returned point and a dual-feasible point; ``nan``
         when the backend has no certificate.
     message : str
-        Human-readable status.
+        Human-readable account of the run, for error and warning messages only.
     certified : bool
         ``True`` when optimality was verified by an exact dual certificate.
     unique : bool or None
@@ -249,17 +365,26 @@ class SolverResult:
         Indices of observations (rows of the augmented problem) interpolated by the solution.
     dual : ndarray or None
         A dual solution of the augmented LP, in ``[-(1 - tau) w_i, tau w_i]``.
+    diagnostics : SolverDiagnostics
+        Backend-specific counters (steps of each phase, preprocessing rounds, ...).
+    converged : bool
+        Read-only: ``status.converged``, whether the backend met its stopping rule.
     """
 
     coef: np.ndarray
     intercept: float
     objective: float
     n_iter: int = 0
-    converged: bool = True
+    status: Status = Status.OPTIMAL
     gap: float = float("nan")
     message: str = ""
     certified: bool = False
     unique: bool | None = None
     basis: np.ndarray | None = None
     dual: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
+    diagnostics: SolverDiagnostics = field(default_factory=SolverDiagnostics)
+
+    @property
+    def converged(self) -> bool:
+        """Whether the backend met its stopping rule (``status.converged``)."""
+        return self.status.converged

@@ -19,7 +19,6 @@ equals :func:`scipy.special.huber`.
 
 from __future__ import annotations
 
-import numbers
 from typing import Literal, get_args
 
 import numpy as np
@@ -27,6 +26,7 @@ from numpy.typing import ArrayLike
 from sklearn.pipeline import Pipeline
 
 from ._objective import rho
+from ._validation import check_real, check_tau
 
 __all__ = [
     "huber_gradient",
@@ -60,26 +60,8 @@ def _check_reduction(reduction) -> None:
         raise ValueError(f"reduction must be one of {valid}; got {reduction!r}.")
 
 
-def _check_real(value, name: str) -> float:
-    # bool is an Integral subclass, but tau=True is far more likely a bug than a request for 1.0.
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r} of type {type(value)}.")
-    return float(value)
-
-
-def _check_tau(tau) -> float:
-    tau = _check_real(tau, "tau")
-    # Written as a negated conjunction so that NaN, which fails every comparison, is rejected.
-    if not (0.0 < tau < 1.0):
-        raise ValueError(
-            f"tau must lie strictly between 0 and 1; got tau={tau!r}. Pass the quantile level "
-            "you want to estimate, e.g. tau=0.5 for the median or tau=0.9 for the 90th percentile."
-        )
-    return tau
-
-
 def _check_delta(delta) -> float:
-    delta = _check_real(delta, "delta")
+    delta = check_real(delta, "delta")
     if not (np.isfinite(delta) and delta > 0.0):
         raise ValueError(
             f"delta must be a finite number > 0; got delta={delta!r}. Pass the residual size at "
@@ -89,7 +71,7 @@ def _check_delta(delta) -> float:
 
 
 def _check_beta(beta) -> float:
-    beta = _check_real(beta, "beta")
+    beta = check_real(beta, "beta")
     if not (np.isfinite(beta) and beta >= 0.0):
         raise ValueError(
             f"beta must be a finite number >= 0; got beta={beta!r}. Pass beta=0 for the plain L1 "
@@ -314,7 +296,7 @@ def pinball_loss(
     >>> pinball_loss([3.0, 0.0], [1.0, 1.0], tau=0.5)
     0.75
     """
-    tau = _check_tau(tau)
+    tau = check_tau(tau)
     return _loss(y_true, y_pred, lambda residual: rho(residual, tau), reduction, sample_weight)
 
 
@@ -508,7 +490,7 @@ def pinball_subgradient(residual: ArrayLike, tau: float) -> np.ndarray:
     >>> pinball_subgradient([-2.0, 0.0, 0.5], tau=0.25)
     array([-0.75,  0.  ,  0.25])
     """
-    tau = _check_tau(tau)
+    tau = check_tau(tau)
     residual = _as_float_array(residual, "residual")
     return np.where(residual > 0, tau, np.where(residual < 0, tau - 1.0, 0.0))
 

@@ -9,6 +9,29 @@ from sklearn_lad._problem import QuantileProblem
 DESIGNS = ("gaussian", "integer", "duplicated", "collinear", "constant", "wide")
 
 
+def _design(design: str, rng, n: int, p: int) -> np.ndarray:
+    X = rng.standard_normal((n, p))
+    if design == "integer":
+        X = rng.integers(-2, 3, size=(n, p)).astype(float)
+    elif design == "duplicated":
+        X = np.repeat(X[: max(1, n // 3)], 3, axis=0)[:n]
+    elif design == "collinear" and p >= 2:
+        X[:, 1] = 2.0 * X[:, 0]
+    elif design == "constant":
+        X[:, 0] = 3.0
+    return X
+
+
+def _targets(noise: str, rng, X: np.ndarray) -> np.ndarray:
+    n, p = X.shape
+    coef = rng.standard_normal(p)
+    if noise == "t":
+        return X @ coef + rng.standard_t(2, size=n)
+    if noise == "integer":
+        return np.round(X @ coef + rng.standard_t(2, size=n))
+    return rng.integers(0, 3, size=n).astype(float)
+
+
 @st.composite
 def problems(draw, sparse_ok: bool = True, l1_ok: bool = True):
     """Random small quantile-regression problems, degenerate ones on purpose."""
@@ -19,24 +42,9 @@ def problems(draw, sparse_ok: bool = True, l1_ok: bool = True):
     n = draw(st.integers(p + 1, 40)) if design != "wide" else draw(st.integers(1, p + 2))
     if design == "wide":
         p = p + 4
-    X = rng.standard_normal((n, p))
-    if design == "integer":
-        X = rng.integers(-2, 3, size=(n, p)).astype(float)
-    elif design == "duplicated":
-        X = np.repeat(X[: max(1, n // 3)], 3, axis=0)[:n]
-        n = X.shape[0]
-    elif design == "collinear" and p >= 2:
-        X[:, 1] = 2.0 * X[:, 0]
-    elif design == "constant":
-        X[:, 0] = 3.0
-    coef = rng.standard_normal(p)
-    noise = draw(st.sampled_from(["t", "integer", "tied"]))
-    if noise == "t":
-        y = X @ coef + rng.standard_t(2, size=n)
-    elif noise == "integer":
-        y = np.round(X @ coef + rng.standard_t(2, size=n))
-    else:
-        y = rng.integers(0, 3, size=n).astype(float)
+    X = _design(design, rng, n, p)
+    n = X.shape[0]
+    y = _targets(draw(st.sampled_from(["t", "integer", "tied"])), rng, X)
     tau = draw(st.sampled_from([0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) | st.floats(0.02, 0.98))
     weights = draw(st.sampled_from(["none", "integer", "float"]))
     sample_weight = None

@@ -19,12 +19,21 @@ from sklearn_lad import (
 ESTIMATORS = [QuantileRegressor, LADRegressor, QuantileLasso, LADLasso, QuantileLassoCV, LADLassoCV]
 
 
+# Like scikit-learn's own test-instance generator (sklearn.utils._test_common.instance_generator
+# sets e.g. a small max_iter or n_estimators), the CV estimators get a small grid and three folds
+# for the common checks: the same code runs (alpha_max, the grid, every fold's path, the
+# selection and the refit), on 5 x 3 instead of 100 x 5 fits per `fit`. Their defaults are
+# exercised in tests/test_cv.py.
+SMALL_CHECK_PARAMS = {
+    QuantileLassoCV: {"n_alphas": 5, "cv": 3},
+    LADLassoCV: {"n_alphas": 5, "cv": 3},
+}
+
+
 def _instances():
-    for solver in available_solvers():
+    for solver in ["auto", *available_solvers()]:
         for cls in ESTIMATORS:
-            yield cls(solver=solver)
-    for cls in ESTIMATORS:
-        yield cls()  # solver="auto"
+            yield cls(solver=solver, **SMALL_CHECK_PARAMS.get(cls, {}))
 
 
 @parametrize_with_checks(list(_instances()))

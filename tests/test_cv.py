@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -181,8 +182,13 @@ def test_grid_search_with_pinball_loss_at_each_candidates_own_tau():
     residual = y - best.predict(X)
     assert neg_pinball_loss_at_own_tau(best, X, y) == pytest.approx(-rho(residual, tau).mean())
     # Each candidate is scored at its own level: a tau=0.25 candidate's fold score is the
-    # pinball loss at 0.25 of that candidate.
-    assert np.all(search.cv_results_["mean_test_score"] < 0)
+    # pinball loss at 0.25 of that candidate, refitted here on the fold by hand.
+    results = search.cv_results_
+    for k, params in enumerate(results["params"]):
+        for fold, (train, test) in enumerate(KFold(3).split(X)):
+            model = clone(search.estimator).set_params(**params).fit(X[train], y[train])
+            own = -rho(y[test] - model.predict(X[test]), params["model__tau"]).mean()
+            assert results[f"split{fold}_test_score"][k] == pytest.approx(own, rel=1e-9)
 
 
 def test_cv_estimator_inside_pipeline_and_grid_over_tau():
@@ -190,4 +196,23 @@ def test_cv_estimator_inside_pipeline_and_grid_over_tau():
     pipe = Pipeline([("scale", StandardScaler()), ("model", QuantileLassoCV(n_alphas=8, cv=3))])
     search = GridSearchCV(pipe, {"model__tau": [0.3, 0.7]}, scoring=neg_pinball_loss_at_own_tau,
                           cv=3).fit(X, y)
-    assert search.best_estimator_.named_steps["model"].alpha_ > 0
+    model = search.best_estimator_.named_steps["model"]
+    # The refitted CV estimator picked the grid value with the smallest mean held-out loss,
+    # at the tau the outer search chose (the best mean score among the two).
+    taus = [params["model__tau"] for params in search.cv_results_["params"]]
+    assert model.tau == taus[int(np.argmax(search.cv_results_["mean_test_score"]))]
+    mean = model.pinball_path_.mean(axis=1)
+    assert model.alpha_ == model.alphas_[int(np.argmin(mean))]
+    assert model.alphas_[0] == pytest.approx(
+        alpha_max(StandardScaler().fit_transform(X), y, tau=model.tau), rel=1e-9
+    )
+
+
+@pytest.mark.parametrize("cls", [QuantileLassoCV, LADLassoCV])
+def test_default_grid_and_folds(cls):
+    """The defaults (100 alphas, 5 folds), which the common checks replace by a small grid."""
+    X, y = _sparse_truth(n=60, p=3, seed=9)
+    model = cls().fit(X, y)
+    assert model.alphas_.shape == (100,) and model.pinball_path_.shape == (100, 5)
+    assert model.alphas_[-1] == pytest.approx(1e-3 * model.alphas_[0], rel=1e-12)
+    assert model.certified_ and model.alpha_ == model.alphas_[model.cv_index_]

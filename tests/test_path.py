@@ -1,12 +1,14 @@
 """alpha_max and quantile_path: the start of the path, exactness along it, every backend."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
+import sklearn_lad._path as path_module
 from sklearn_lad import (
     QuantileLasso,
     QuantileRegressor,
@@ -317,3 +319,27 @@ def test_working_set_of_observations(kind, monkeypatch):
     got = quantile_path(X, y, tau=0.3, sample_weight=w, n_alphas=12)
     for a, b in zip(expected, got):
         assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_coefficients_are_piecewise_constant_and_the_value_concave_in_alpha():
+    """What docs/lasso.md and the module docstring state: the optimal vertex changes only at
+    breakpoints, and the optimal value is piecewise linear and concave in alpha."""
+    X, y = make_regression_data(80, 4, seed=21)
+    alphas, coefs, intercepts = quantile_path(X, y, tau=0.4, n_alphas=60, eps=1e-3)
+    betas = np.vstack([intercepts, coefs]).T
+    changes = int(np.sum(np.any(np.diff(betas, axis=0) != 0.0, axis=1)))
+    assert 0 < changes < alphas.size - 1  # constant between breakpoints, not moving every step
+    problem = _validated_problem(X, y, 0.4, None, True, None)
+    value = np.array([
+        replace(problem, alpha=a).objective(coefs[:, k], intercepts[k])
+        for k, a in enumerate(alphas)
+    ])
+    # Concave: every inner point lies on or above the chord of its neighbours.
+    for k in range(1, alphas.size - 1):
+        t = (alphas[k] - alphas[k - 1]) / (alphas[k + 1] - alphas[k - 1])
+        chord = (1 - t) * value[k - 1] + t * value[k + 1]
+        assert value[k] >= chord - 1e-12 * abs(chord)
+    docs = (Path(__file__).parents[1] / "docs" / "lasso.md").read_text()
+    for text in (docs, path_module.__doc__):
+        flat = " ".join(text.split())
+        assert "piecewise *constant*" in flat and "piecewise linear and concave" in flat

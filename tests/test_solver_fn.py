@@ -48,8 +48,8 @@ def test_preprocessing_gives_the_same_optimum(large, tau):
     problem = QuantileProblem(X=X, y=y, tau=tau)
     pre = _fit(problem, preprocess=True)
     plain = _fit(problem, preprocess=False)
-    assert pre.extra["preprocessed"] and not plain.extra["preprocessed"]
-    assert pre.extra["kept"] < X.shape[0] // 5
+    assert pre.diagnostics.preprocessed and not plain.diagnostics.preprocessed
+    assert pre.diagnostics.preprocess_kept < X.shape[0] // 5
     _assert_same(pre, plain)
     # The answer is proved optimal on the full problem, not only on the reduced one.
     cert = certify(problem.augmented(), problem.join(pre.coef, pre.intercept))
@@ -59,8 +59,8 @@ def test_preprocessing_gives_the_same_optimum(large, tau):
 def test_preprocessing_threshold_option(large):
     X, y = large
     problem = QuantileProblem(X=X[:5000], y=y[:5000], tau=0.3)
-    assert not _fit(problem).extra["preprocessed"]  # below the default threshold
-    assert _fit(problem, preprocess_min_n=1000).extra["preprocessed"]
+    assert not _fit(problem).diagnostics.preprocessed  # below the default threshold
+    assert _fit(problem, preprocess_min_n=1000).diagnostics.preprocessed
 
 
 def test_preprocessing_with_weights_penalty_and_ties():
@@ -71,7 +71,7 @@ def test_preprocessing_with_weights_penalty_and_ties():
     problem = QuantileProblem(X=X, y=y, tau=0.25, alpha=1e-3, sample_weight=w)
     pre = _fit(problem, preprocess=True)
     oracle = run_solver("highs", problem)[0]
-    assert pre.extra["preprocessed"]
+    assert pre.diagnostics.preprocessed
     assert pre.certified
     assert pre.objective == pytest.approx(oracle.objective, rel=1e-9)
 
@@ -83,13 +83,14 @@ def test_preprocessing_recovers_from_a_bad_pilot(large):
     problem = QuantileProblem(X=X, y=y, tau=0.5)
     good = _fit(problem, preprocess=False)
     solver = get_solver("fn")(preprocess=True)
-    first = solver.solve(problem, warm_start=(good.coef, good.intercept)).extra["kept"]
+    first = solver.solve(problem, warm_start=(good.coef, good.intercept))
+    first = first.diagnostics.preprocess_kept
     off = solver.solve(problem, warm_start=(good.coef + 0.1, good.intercept - 0.1))
-    assert off.extra["preprocessed"] and off.extra["rounds"] >= 2
-    assert off.extra["kept"] > 1.5 * first
+    assert off.diagnostics.preprocessed and off.diagnostics.preprocess_rounds >= 2
+    assert off.diagnostics.preprocess_kept > 1.5 * first
     assert off.objective == pytest.approx(good.objective, rel=1e-12)
     far = solver.solve(problem, warm_start=(good.coef + 0.3, good.intercept - 0.5))
-    assert far.extra["preprocessed"]
+    assert far.diagnostics.preprocessed
     assert far.objective == pytest.approx(good.objective, rel=1e-12)
 
 
@@ -100,7 +101,7 @@ def test_sparse_equals_dense_with_preprocessing():
     for alpha in (0.0, 1e-3):
         dense = _fit(QuantileProblem(X=X.toarray(), y=y, tau=0.6, alpha=alpha), preprocess=True)
         sparse = _fit(QuantileProblem(X=X, y=y, tau=0.6, alpha=alpha), preprocess=True)
-        assert dense.extra["preprocessed"] and sparse.extra["preprocessed"]
+        assert dense.diagnostics.preprocessed and sparse.diagnostics.preprocessed
         _assert_same(sparse, dense)
 
 

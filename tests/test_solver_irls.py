@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_lad._problem import QuantileProblem
+from sklearn_lad._problem import QuantileProblem, Status
 from sklearn_lad.solvers import run_solver
 from sklearn_lad.solvers.irls import IrlsSolver
 
@@ -22,11 +22,10 @@ def test_result_is_certified_with_counts():
     X, y = make_regression_data(400, 5, seed=0)
     problem = QuantileProblem(X=X, y=y, tau=0.3)
     result = IrlsSolver().solve(problem)
-    assert result.certified and result.converged
-    assert "certificate" in result.message
+    assert result.certified and result.status is Status.OPTIMAL
     assert result.gap <= 1e-9 * result.objective
-    assert result.n_iter == result.extra["irls_steps"] + result.extra["exchange_steps"]
-    assert result.extra["certificate_attempts"] >= 1
+    assert result.n_iter == result.diagnostics.irls_steps + result.diagnostics.exchange_steps
+    assert result.diagnostics.certificate_attempts >= 1
     # The basis interpolates: zero residuals on the rows it names.
     aug = problem.augmented()
     beta = problem.join(result.coef, result.intercept)
@@ -37,10 +36,13 @@ def test_result_is_certified_with_counts():
 def test_max_iter_warns_and_reports_not_converged():
     X, y = make_regression_data(2000, 8, seed=1)
     problem = QuantileProblem(X=X, y=y, tau=0.2)
+    raw = IrlsSolver(max_iter=1, max_exchange=0).solve(problem)  # reports, does not warn
+    assert raw.status is Status.ITERATION_LIMIT
     with pytest.warns(ConvergenceWarning, match="max_iter"):
-        result = IrlsSolver(max_iter=1, max_exchange=0).solve(problem)
+        result = run_solver("irls", problem, {"max_iter": 1, "max_exchange": 0})[0]
+    assert result.status is Status.ITERATION_LIMIT
     assert not result.converged and not result.certified
-    assert result.extra["irls_steps"] == 1
+    assert result.diagnostics.irls_steps == 1
     assert result.objective > _oracle(problem).objective
 
 
@@ -51,7 +53,7 @@ def test_exchanges_alone_reach_the_optimum():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         result = IrlsSolver(max_iter=0, max_exchange=500).solve(problem)
-    assert result.certified and result.extra["irls_steps"] == 0
+    assert result.certified and result.diagnostics.irls_steps == 0
     assert result.objective == pytest.approx(_oracle(problem).objective, rel=1e-12)
 
 
@@ -74,7 +76,7 @@ def test_floor_min_bounds_the_floor():
         warnings.simplefilter("ignore", ConvergenceWarning)
         result = IrlsSolver(floor=0.1, floor_min=1e-2, max_iter=5, max_exchange=0).solve(problem)
     # The floor starts at 0.1 * (mean absolute least-squares residual) and shrinks to 1e-2 * it.
-    assert result.extra["floor"] == pytest.approx(1e-2 * scale, rel=1e-9)
+    assert result.diagnostics.residual_floor == pytest.approx(1e-2 * scale, rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -83,8 +85,9 @@ def test_floor_min_bounds_the_floor():
 )
 def test_invalid_options(options):
     X, y = make_regression_data(30, 2, seed=5)
-    with pytest.raises(ValueError, match="solver_options"):
+    with pytest.raises(ValueError, match="solver_options") as error:
         run_solver("irls", QuantileProblem(X=X, y=y, tau=0.5), options)
+    assert next(iter(options)) in str(error.value)  # the message names the option
 
 
 def test_warm_start_cuts_iterations_along_an_alpha_path():

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg.lapack import dgecon, dgetrf, dgetri
 
+from .._tolerances import HOMOTOPY_BASIS_RCOND
+
 __all__ = ["Basis", "basic_dual", "dual_at_bounds"]
 
 # Reciprocal condition number below which a basis counts as singular.
-RCOND = 1e-12
+RCOND = HOMOTOPY_BASIS_RCOND
 # A rank-one update whose pivot is below this fraction of the inverse's largest entry is not
 # trusted: the basis is factorised afresh instead.
 PIVOT_TOL = 1e-10

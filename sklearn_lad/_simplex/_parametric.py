@@ -70,7 +70,12 @@ from dataclasses import replace
 import numpy as np
 from scipy.linalg import qr
 
-from .._face import ZERO_TOL
+from .._tolerances import (
+    HOMOTOPY_DEGENERATE_RTOL,
+    HOMOTOPY_STRICT_DUAL_RTOL,
+    is_zero_residual,
+    residual_scale,
+)
 from ._basis import Basis, basic_dual, dual_at_bounds
 from ._linesearch import line_minimum
 from ._rows import ObservationRows
@@ -79,11 +84,11 @@ from ._state import AffineCosts, Event, Piece, Vertex
 __all__ = ["AffineCosts", "Event", "ParametricSimplex", "Piece", "Vertex"]
 
 # Dual constraints must hold with this relative slack for the vertex to be the unique optimum.
-STRICT = 1e-9
+STRICT = HOMOTOPY_STRICT_DUAL_RTOL
 # A dual constraint violated by less than this (relative to its scale) is satisfied.
 FEASIBLE = 1e-12
 # A non-basic residual this small (relative to the data's scale) makes a vertex degenerate.
-DEGENERATE = 1e-12
+DEGENERATE = HOMOTOPY_DEGENERATE_RTOL
 # Residuals and dual gradient are updated incrementally and recomputed this often.
 REFRESH = 20
 
@@ -150,9 +155,7 @@ class ParametricSimplex:
         """
         beta = np.asarray(beta, dtype=float)
         fitted = self.rows.matvec(beta)
-        scale = ZERO_TOL * (np.max(np.abs(self.y), initial=0.0)
-                            + np.max(np.abs(fitted), initial=0.0))
-        zero = np.flatnonzero(np.abs(self.y - fitted) <= max(scale, 1e-300))
+        zero = np.flatnonzero(is_zero_residual(self.y - fitted, residual_scale(self.y, fitted)))
         E = np.flatnonzero(self.free | (beta != 0))
         if zero.size < E.size:
             return None

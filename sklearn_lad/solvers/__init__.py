@@ -4,6 +4,7 @@ from . import br, cvxpy_lp, fn, highs, irls  # noqa: F401  (importing registers 
 from ._base import (
     Solver,
     available_solvers,
+    check_status,
     get_solver,
     register_solver,
     registered_solvers,
@@ -14,6 +15,7 @@ from ._base import (
 __all__ = [
     "Solver",
     "available_solvers",
+    "check_status",
     "get_solver",
     "register_solver",
     "registered_solvers",

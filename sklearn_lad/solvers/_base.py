@@ -8,14 +8,20 @@ available by name to every estimator and to the conformance tests.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import warnings
 from functools import cache
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from threadpoolctl import ThreadpoolController
 
 from .._face import finalize
-from .._problem import QuantileProblem, SolverResult
+from .._problem import QuantileProblem, SolverResult, Status
 
 __all__ = [
     "Solver",
@@ -24,9 +30,20 @@ __all__ = [
     "available_solvers",
     "registered_solvers",
     "resolve_solver",
+    "run_solver",
+    "check_status",
+    "null_result",
 ]
 
 _REGISTRY: dict[str, type[Solver]] = {}
+
+# Building blocks of the backends' ``option_constraints`` (scikit-learn's constraint language).
+NON_NEGATIVE_INT = Interval(Integral, 0, None, closed="left")
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+NON_NEGATIVE_REAL = Interval(Real, 0, None, closed="left")
+POSITIVE_REAL = Interval(Real, 0, None, closed="neither")
+UNIT_INTERVAL_REAL = Interval(Real, 0, 1, closed="right")  # (0, 1]
+__all__ += ["StrOptions"]
 
 
 class Solver:
@@ -50,6 +67,19 @@ class Solver:
         What to run when a required module is missing.
     default_options : dict
         Accepted ``solver_options`` keys with their defaults.
+    option_constraints : dict
+        For every key of ``default_options``, the list of accepted types and ranges in
+        scikit-learn's ``_parameter_constraints`` language (``Interval``, ``StrOptions``, a
+        type, ``None``, ...). :class:`Solver` validates ``solver_options`` against it, so a
+        wrong type or value raises ``InvalidParameterError`` (a ``ValueError`` and a
+        ``TypeError``) that names the option and what it accepts.
+    status_map : dict
+        Backends that wrap an external solver map its status codes to
+        :class:`~sklearn_lad._problem.Status` here (cvxpy style).
+
+    Backends never warn or raise about how a run ended: :meth:`solve` sets
+    :attr:`SolverResult.status <sklearn_lad._problem.SolverResult>` and :func:`run_solver`
+    (through :func:`check_status`) turns it into a ``ConvergenceWarning`` or an error.
     """
 
     name: ClassVar[str] = ""
@@ -60,6 +90,8 @@ class Solver:
     requires: ClassVar[tuple[str, ...]] = ()
     install_hint: ClassVar[str] = ""
     default_options: ClassVar[dict[str, Any]] = {}
+    option_constraints: ClassVar[dict[str, list]] = {}
+    status_map: ClassVar[dict[Any, Status]] = {}
 
     @classmethod
     def is_available(cls) -> bool:
@@ -73,6 +105,11 @@ class Solver:
                 f"solver {self.name!r} does not accept solver_options {unknown}; "
                 f"valid keys are {sorted(self.default_options)}."
             )
+        # Only the options the user set: the defaults are checked once, by the test suite.
+        validate_parameter_constraints(
+            {key: self.option_constraints[key] for key in options}, options,
+            caller_name=f"solver={self.name!r} (a key of solver_options)",
+        )
         self.options = {**self.default_options, **options}
 
     def solve(
@@ -86,6 +123,11 @@ def register_solver(cls: type[Solver]) -> type[Solver]:
     """Class decorator adding a backend to the registry under ``cls.name``."""
     if not cls.name:
         raise ValueError(f"{cls.__name__} needs a non-empty `name` to be registered.")
+    undeclared = sorted(set(cls.default_options) - set(cls.option_constraints))
+    if undeclared:
+        raise ValueError(
+            f"{cls.__name__} must declare option_constraints for its options {undeclared}."
+        )
     _REGISTRY[cls.name] = cls
     return cls
 
@@ -182,21 +224,148 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def null_result(
+    problem: QuantileProblem, status: Status, message: str, n_iter: int = 0
+) -> SolverResult:
+    """The result at ``beta = 0`` for a backend that stopped without a point of its own.
+
+    Every ``beta`` is feasible for the quantile-regression LP, so ``beta = 0`` is an honest
+    "no progress" answer: with ``status=ITERATION_LIMIT`` it is returned with a warning like
+    any other early stop; with a failed status :func:`check_status` raises.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem, Status
+    >>> problem = QuantileProblem(X=np.eye(2), y=np.ones(2), tau=0.5)
+    >>> null_result(problem, Status.ITERATION_LIMIT, "stopped").objective
+    0.5
+    """
+    coef = np.zeros(problem.n_features)
+    return SolverResult(
+        coef=coef, intercept=0.0, objective=problem.objective(coef, 0.0), n_iter=n_iter,
+        status=status, message=message,
+    )
+
+
+def check_status(result: SolverResult, solver_name: str) -> None:
+    """Turn ``result.status`` into a ``ConvergenceWarning`` or an error: the one place that does.
+
+    Parameters
+    ----------
+    result : SolverResult
+        A backend's result, after the shared certificate for exact backends.
+    solver_name : str
+        The backend's registered name, for the message.
+
+    Raises
+    ------
+    RuntimeError
+        When the status says the run produced no usable point (``NUMERICAL_ERROR``,
+        ``INFEASIBLE``, ``UNBOUNDED``).
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the backend stopped at its iteration limit (``ITERATION_LIMIT``) or its answer
+        could not be certified optimal (``NOT_CERTIFIED``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import SolverResult, Status
+    >>> from sklearn_lad.solvers import check_status
+    >>> check_status(SolverResult(np.zeros(1), 0.0, 0.0, status=Status.OPTIMAL), "br")
+    """
+    status, detail = result.status, result.message
+    if status.failed:
+        raise RuntimeError(
+            f"solver={solver_name!r} failed ({status.value}: {detail}). The quantile-regression "
+            "LP always has a solution, so this is a numerical failure of the backend: try "
+            "another solver (e.g. solver='highs' or solver='br')."
+        )
+    if status is Status.ITERATION_LIMIT:
+        warnings.warn(
+            f"solver={solver_name!r} stopped at its iteration limit before converging "
+            f"({detail}); increase solver_options={{'max_iter': ...}}.",
+            ConvergenceWarning, stacklevel=4,
+        )
+    elif status is Status.NOT_CERTIFIED:
+        warnings.warn(
+            f"solver={solver_name!r} returned a point whose optimality could not be "
+            f"certified ({detail}). Try solver='highs' or tighter solver_options.",
+            ConvergenceWarning, stacklevel=4,
+        )
+
+
+def _is_finite(result: SolverResult) -> bool:
+    return bool(np.all(np.isfinite(result.coef)) and np.isfinite(result.intercept))
+
+
+def _status_after_certificate(result: SolverResult) -> Status:
+    # The certificate proves optimality whatever the backend reported (a backend stopped at
+    # its cap can already sit on the optimum); a backend that met its stopping rule without a
+    # certificate gets NOT_CERTIFIED, so that every exact backend warns the same way.
+    if result.certified and not result.status.failed:
+        return Status.OPTIMAL
+    if result.status is Status.OPTIMAL:
+        return Status.NOT_CERTIFIED
+    return result.status
+
+
 def run_solver(
     name: str,
     problem: QuantileProblem,
     options: dict[str, Any] | None = None,
     warm_start: tuple[Any, float] | None = None,
 ) -> tuple[SolverResult, str]:
-    """Resolve ``name``, run the backend and return ``(result, resolved_name)``."""
+    """Resolve ``name``, run the backend and return ``(result, resolved_name)``.
+
+    For exact backends the answer is certified and replaced by the canonical optimal point
+    (``_face.finalize``); then :func:`check_status` warns or raises according to the final
+    status. This is the one place a status becomes a warning or an error.
+
+    Parameters
+    ----------
+    name : str
+        ``"auto"`` or a registered backend.
+    problem : QuantileProblem
+    options : dict or None
+        ``solver_options``, validated against the backend's ``option_constraints``.
+    warm_start : (coef, intercept) or None
+        Passed on to backends that support it.
+
+    Returns
+    -------
+    result : SolverResult
+    resolved_name : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> problem = QuantileProblem(X=np.array([[0.0], [1.0], [2.0]]), y=np.array([0.0, 1.0, 3.0]),
+    ...                           tau=0.5)
+    >>> result, name = run_solver("highs", problem)
+    >>> result.status.value, result.certified
+    ('optimal', True)
+    """
     cls = resolve_solver(name, problem)
     solver = cls(**(options or {}))
     if not cls.supports_warm_start:
         warm_start = None
     result = solver.solve(problem, warm_start=warm_start)
-    if cls.exact:
+    if not result.status.failed and not _is_finite(result):
+        # Never hand NaN or infinite coefficients to the user: that is a numerical failure.
+        result = dataclasses.replace(
+            result, status=Status.NUMERICAL_ERROR,
+            message=f"{result.message}; non-finite coefficients".strip("; "),
+        )
+    if cls.exact and not result.status.failed:
         # The certificate's work is matrix-vector products and small factorisations, which one
         # BLAS thread does as fast, and without stalling when the cores are shared.
         with _blas_controller().limit(limits=1, user_api="blas"):
             result = finalize(problem, result)
+        result = dataclasses.replace(result, status=_status_after_certificate(result))
+    check_status(result, cls.name)
     return result, cls.name

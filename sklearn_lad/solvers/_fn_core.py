@@ -41,13 +41,16 @@ import scipy.linalg as sla
 import scipy.linalg.lapack as lapack
 import scipy.sparse as sp
 
+from .._tolerances import (
+    CHOLESKY_PIVOT_RTOL,
+    DUAL_BOX_RTOL,
+    ZERO_RESIDUAL_RTOL,
+    residual_scale,
+)
+
 # Rows per block when a pass over X needs an (rows x q) temporary: keeps temporaries in cache
 # and memory use independent of n.
 _BLOCK_ELEMENTS = 1 << 16
-# Residuals below this fraction of the data's scale count as zero (the finisher's rule).
-_ZERO_TOL = 1e-9
-# Slack allowed when checking that a basic dual lies in its box (relative to u_i).
-_BOX_TOL = 1e-9
 # Fraction of the distance to the boundary an interior-point step may cover.
 _STEP = 0.99995
 
@@ -195,7 +198,7 @@ def independent_columns(design: RowDesign, gram: np.ndarray | None = None) -> np
     idx = np.flatnonzero(positive)
     scale = 1.0 / np.sqrt(diag[idx])
     C = G[np.ix_(idx, idx)] * scale[:, None] * scale[None, :]
-    _, piv, rank, info = lapack.dpstrf(C, tol=1e-13, lower=1)
+    _, piv, rank, info = lapack.dpstrf(C, tol=CHOLESKY_PIVOT_RTOL, lower=1)
     if info < 0:  # pragma: no cover - invalid argument, cannot happen for a square matrix
         raise RuntimeError("dpstrf failed")
     keep[idx[piv[:rank] - 1]] = True
@@ -261,15 +264,15 @@ def vertex_check(design: RowDesign, tau: float, basis: np.ndarray):
     fitted = design.matvec(beta)
     residual = y - fitted
     residual[basis] = 0.0
-    zero = _ZERO_TOL * (np.max(np.abs(y), initial=0.0) + np.max(np.abs(fitted), initial=0.0))
+    zero = ZERO_RESIDUAL_RTOL * residual_scale(y, fitted)
     small = np.abs(residual) <= max(zero, 1e-300)
     small[basis] = False
     d = np.where(residual > 0, tau * u, -(1.0 - tau) * u)
     d[basis] = 0.0
     d_basis = sla.lu_solve(lu, -design.rmatvec(d), trans=1, check_finite=False)
     ub = u[basis]
-    inside = np.all(d_basis >= -(1.0 - tau) * ub - _BOX_TOL * ub) and np.all(
-        d_basis <= tau * ub + _BOX_TOL * ub
+    inside = np.all(d_basis >= -(1.0 - tau) * ub - DUAL_BOX_RTOL * ub) and np.all(
+        d_basis <= tau * ub + DUAL_BOX_RTOL * ub
     )
     if inside:
         # Rows other than the basis with tiny residuals got the bound matching their sign, so

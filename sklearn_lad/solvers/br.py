@@ -58,24 +58,19 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from .._face import certify
-from .._problem import QuantileProblem, SolverResult
+from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from .._simplex import Basis, basic_dual, line_minimum
-from ._base import Solver, register_solver
+from .._tolerances import (
+    SIMPLEX_DEAD_COLUMN_RTOL,
+    SIMPLEX_DUAL_RTOL,
+    SIMPLEX_PIVOT_RTOL,
+    SIMPLEX_ZERO_RESIDUAL_RTOL,
+)
+from ._base import NON_NEGATIVE_INT, NON_NEGATIVE_REAL, Solver, register_solver
 
-# A coefficient whose move (keeping the basic rows interpolated) changes no fitted value by
-# more than this (unit-norm direction, relative to the largest row norm) lies in the span of
-# the basic columns: the design is rank deficient and the column is left out.
-_RANK_TOL = 1e-9
-# |a_i delta| below this fraction of ||a_i|| (unit-norm delta) is rounding, not a crossing.
-_PIVOT_TOL = 1e-11
-# Residuals below this fraction of the data's scale are exact zeros (degenerate rows).
-_ZERO_TOL = 1e-12
 # Refresh the basis inverse, beta and the residuals from scratch this often (rounding drift).
 _REFRESH_EVERY = 50
 
@@ -118,14 +113,14 @@ class _Simplex:
         self.certify_fn = certify_fn
         self.col_ids = np.arange(self.q)
         self.row_norm = np.sqrt(np.einsum("ij,ij->i", A, A))
-        self.pivot_floor = _PIVOT_TOL * self.row_norm
+        self.pivot_floor = SIMPLEX_PIVOT_RTOL * self.row_norm
         self.beta = np.zeros(self.q)
         self.r = y.copy()
         self.side = np.where(self.r >= 0, 1.0, -1.0)
         self.basis: list[int] = []
         self.is_basic = np.zeros(self.m, dtype=bool)
         self.yscale = max(float(np.max(np.abs(y), initial=0.0)), 1e-300)
-        self.ztol = _ZERO_TOL * self.yscale
+        self.ztol = SIMPLEX_ZERO_RESIDUAL_RTOL * self.yscale
         self.n_iter = 0
         self.stall = 0
         self.rng = np.random.default_rng(0)
@@ -192,7 +187,7 @@ class _Simplex:
         A = self.A
         free = list(range(self.q))
         cols: list[int] = []
-        dead_tol = _RANK_TOL * float(np.max(self.row_norm, initial=0.0))
+        dead_tol = SIMPLEX_DEAD_COLUMN_RTOL * float(np.max(self.row_norm, initial=0.0))
         while free:
             if self.n_iter >= self.max_iter:
                 self.cols = cols
@@ -248,7 +243,7 @@ class _Simplex:
         self.col_ids = self.col_ids[keep]
         self.q = keep.size
         self.row_norm = np.sqrt(np.einsum("ij,ij->i", self.A, self.A))
-        self.pivot_floor = _PIVOT_TOL * self.row_norm
+        self.pivot_floor = SIMPLEX_PIVOT_RTOL * self.row_norm
         self.grad = self.A.T @ self.wpsi
 
     def _refresh(self) -> None:
@@ -265,7 +260,7 @@ class _Simplex:
         self.r = self.y - self.A @ self.beta
         self.r[B] = 0.0
         fitted = float(np.max(np.abs(self.y - self.r), initial=0.0))
-        self.ztol = _ZERO_TOL * max(self.yscale, fitted)
+        self.ztol = SIMPLEX_ZERO_RESIDUAL_RTOL * max(self.yscale, fitted)
         self.r[np.abs(self.r) <= self.ztol] = 0.0
         # Rounding may have pushed a residual across zero: its side must follow its sign.
         wrong = (self.side * self.r < 0) & ~self.is_basic
@@ -342,6 +337,7 @@ class _Simplex:
         residuals, and optimal for it as soon as no non-zero residual changed sign, which a
         final pass of pivots on the true ``y`` checks and repairs.
         """
+        self.degenerate_certified = False
         self._drop_dead_columns()
         if self.q == 0:
             return True, "optimal"
@@ -353,6 +349,7 @@ class _Simplex:
         while status == "stalled":
             if attempt == 3:
                 if self.certify_fn(self):
+                    self.degenerate_certified = True
                     return True, "optimal (certified at a degenerate vertex)"
                 stall_limit = None  # let the pivots run to max_iter
             else:
@@ -401,18 +398,15 @@ class BarrodaleRobertsSolver(Solver):
     supports_l1 = True
     supports_warm_start = False
     exact = True
-    default_options = {"max_iter": None, "tol": 1e-11}
+    default_options = {"max_iter": None, "tol": SIMPLEX_DUAL_RTOL}
+    option_constraints = {"max_iter": [NON_NEGATIVE_INT, None], "tol": [NON_NEGATIVE_REAL]}
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
         aug = problem.augmented()
         m, q = aug.shape
         max_iter = self.options["max_iter"]
         max_iter = 10 * m + 1000 if max_iter is None else int(max_iter)
-        if max_iter < 0:
-            raise ValueError(f"solver_options max_iter must be >= 0, got {max_iter}.")
         tol = float(self.options["tol"])
-        if not tol >= 0:
-            raise ValueError(f"solver_options tol must be >= 0, got {tol}.")
         A, scale = _scaled_design(problem, aug)
 
         def to_full(run: _Simplex) -> np.ndarray:
@@ -429,18 +423,16 @@ class BarrodaleRobertsSolver(Solver):
         message = f"stopped at max_iter={max_iter} pivots (stage 1)"
         if converged:
             converged, message = run.stage2()
-        if not converged:
-            warnings.warn(
-                f"solver='br' {message}; increase solver_options={{'max_iter': ...}}.",
-                ConvergenceWarning, stacklevel=3,
-            )
         coef, intercept = problem.split(to_full(run))
         return SolverResult(
             coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=run.n_iter, converged=converged, message=message,
+            n_iter=run.n_iter, message=message,
+            status=Status.OPTIMAL if converged else Status.ITERATION_LIMIT,
             basis=np.sort(np.asarray(run.basis, dtype=np.intp)),
             # The basis's own dual certifies it unless the exact certificate had to step in.
-            dual=run.dual() if message == "optimal" and run.q else None,
-            extra={"rank": len(run.basis) if converged else None,
-                   "perturbations": run.perturbations},
+            dual=run.dual() if converged and not run.degenerate_certified and run.q else None,
+            diagnostics=SolverDiagnostics(
+                basis_rank=len(run.basis) if converged else None,
+                perturbations=run.perturbations,
+            ),
         )

@@ -15,13 +15,11 @@ optimization. JMLR 17(83), 1-5.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from .._problem import QuantileProblem, SolverResult
-from ._base import Solver, register_solver
+from .._problem import QuantileProblem, SolverResult, Status
+from .._tolerances import INTERIOR_DUAL_MARGIN
+from ._base import Solver, null_result, register_solver
 
 
 @register_solver
@@ -43,6 +41,19 @@ class CvxpySolver(Solver):
     requires = ("cvxpy",)
     install_hint = 'pip install "sklearn-lad[cvxpy]"'
     default_options = {"solver": "CLARABEL", "solver_kwargs": None}
+    option_constraints = {"solver": [str], "solver_kwargs": [dict, None]}
+    #: cvxpy's problem statuses mapped to the shared :class:`Status`. An inaccurate optimum
+    #: counts as optimal here: the shared certificate decides whether it is.
+    status_map = {
+        "optimal": Status.OPTIMAL,
+        "optimal_inaccurate": Status.OPTIMAL,
+        "user_limit": Status.ITERATION_LIMIT,
+        "infeasible": Status.INFEASIBLE,
+        "infeasible_inaccurate": Status.INFEASIBLE,
+        "unbounded": Status.UNBOUNDED,
+        "unbounded_inaccurate": Status.UNBOUNDED,
+        "solver_error": Status.NUMERICAL_ERROR,
+    }
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
         try:
@@ -64,28 +75,27 @@ class CvxpySolver(Solver):
         )
         lp = cp.Problem(objective, [balance])
         kwargs = dict(self.options["solver_kwargs"] or {})
+        name = self.options["solver"]
         try:
-            lp.solve(solver=self.options["solver"], **kwargs)
+            lp.solve(solver=name, **kwargs)
         except cp.error.SolverError as exc:
-            raise RuntimeError(f"cvxpy solver {self.options['solver']!r} failed: {exc}") from exc
-        converged = lp.status == cp.OPTIMAL
+            return null_result(problem, Status.NUMERICAL_ERROR, f"cvxpy/{name}: {exc}", 0)
+        status = self.status_map.get(str(lp.status), Status.NUMERICAL_ERROR)
+        message = f"cvxpy/{name}: {lp.status}"
+        stats = lp.solver_stats
+        n_iter = int(stats.num_iters or 0) if stats is not None else 0
         if beta.value is None:
-            raise RuntimeError(f"cvxpy returned status {lp.status!r} and no solution.")
-        if not converged:
-            warnings.warn(
-                f"cvxpy ended with status {lp.status!r}", ConvergenceWarning, stacklevel=3
-            )
+            return null_result(problem, status, f"{message} (no solution returned)", n_iter)
         basis = None
         if balance.dual_value is not None:
             # cvxpy's multiplier of "A beta + u - v == y" is -d / sum(w) for the LP dual d.
             dual = -np.asarray(balance.dual_value).ravel() * aug.weight_sum
             lower, upper = aug.dual_bounds()
-            inside = (dual > lower + 1e-6 * aug.weights) & (dual < upper - 1e-6 * aug.weights)
+            margin = INTERIOR_DUAL_MARGIN * aug.weights
+            inside = (dual > lower + margin) & (dual < upper - margin)
             basis = np.flatnonzero(inside)
         coef, intercept = problem.split(np.asarray(beta.value))
-        stats = lp.solver_stats
         return SolverResult(
             coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=int(stats.num_iters or 0) if stats is not None else 0, converged=converged,
-            message=f"cvxpy/{self.options['solver']}: {lp.status}", basis=basis,
+            n_iter=n_iter, status=status, message=message, basis=basis,
         )

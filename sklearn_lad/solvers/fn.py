@@ -22,15 +22,20 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
-from .._problem import QuantileProblem, SolverResult
-from ._base import Solver, register_solver
+from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
+from ._base import (
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    Solver,
+    StrOptions,
+    register_solver,
+)
 from ._fn_core import (
     RowDesign,
     independent_columns,
@@ -77,7 +82,7 @@ class FrischNewtonSolver(Solver):
         Portnoy-Koenker preprocessing; ``"auto"`` uses it when ``n_samples`` is at least
         ``preprocess_min_n``. It needs the pilot subsample, ``sqrt(q) * n**(2/3)`` rows, to be
         under half the data, so ``True`` has no effect on small problems.
-        ``result.extra["preprocessed"]`` tells whether it ran.
+        ``result.diagnostics.preprocessed`` tells whether it ran.
     preprocess_min_n : int, default=20000
         Sample size from which ``preprocess="auto"`` preprocesses.
     random_state : int, default=0
@@ -96,18 +101,15 @@ class FrischNewtonSolver(Solver):
         "preprocess_min_n": 20_000,
         "random_state": 0,
     }
+    option_constraints = {
+        "max_iter": [POSITIVE_INT],
+        "tol": [NON_NEGATIVE_REAL],
+        "preprocess": [StrOptions({"auto"}), "boolean"],
+        "preprocess_min_n": [NON_NEGATIVE_INT],
+        "random_state": [NON_NEGATIVE_INT, np.random.Generator, None],
+    }
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
-        opts = self.options
-        if opts["preprocess"] not in ("auto", True, False):
-            raise ValueError(
-                f"solver_options 'preprocess' must be 'auto', True or False, got "
-                f"{opts['preprocess']!r}."
-            )
-        if int(opts["max_iter"]) < 1:
-            raise ValueError(
-                f"solver_options 'max_iter' must be a positive integer, got {opts['max_iter']!r}."
-            )
         full = _design(problem)
         # The products here are thin (n x q) and memory-bound and the factorisations small
         # (q x q): a BLAS thread pool only adds synchronisation, which on a busy 2-core machine
@@ -146,7 +148,7 @@ class FrischNewtonSolver(Solver):
             if start.shape == (full.q,) and np.all(np.isfinite(start)):
                 beta0 = start[keep]
         result = None
-        extra = {"preprocessed": False}
+        diagnostics = SolverDiagnostics(preprocessed=False)
         if preprocess:
             result = preprocess_solve(
                 design, tau, beta0, index, tol=float(opts["tol"]), max_iter=max_iter
@@ -157,8 +159,10 @@ class FrischNewtonSolver(Solver):
                     design, tau, None, index, tol=float(opts["tol"]), max_iter=max_iter
                 )
             if result is not None:
-                extra = {"preprocessed": True, "rounds": result.rounds,
-                         "subsample": result.subsample, "kept": result.kept}
+                diagnostics = SolverDiagnostics(
+                    preprocessed=True, preprocess_rounds=result.rounds,
+                    preprocess_subsample=result.subsample, preprocess_kept=result.kept,
+                )
         if result is None:
             result = solve_exact(
                 design, tau, beta0, tol=float(opts["tol"]), max_iter=max_iter,
@@ -166,25 +170,21 @@ class FrischNewtonSolver(Solver):
             )
         beta = np.zeros(full.q)
         beta[keep] = result.beta
-        converged = result.status != "max_iter"
-        if not converged:
-            warnings.warn(
-                f"solver='fn' stopped after max_iter={max_iter} interior-point iterations "
-                f"(relative duality gap {result.gap:.3g}); increase "
-                "solver_options={'max_iter': ...}.",
-                ConvergenceWarning, stacklevel=3,
-            )
         coef, intercept = problem.split(beta)
         # The dual handed over is the exact basic dual of a proved vertex, or else the
         # interior-point dual (strictly inside its box, A'd = 0 to the solver's tolerance).
-        extra["dual"] = "basic" if result.status == "vertex" else "interior"
-        message = {
-            "vertex": "optimal vertex (basic dual certificate)",
-            "converged": "interior point converged",
-            "max_iter": "maximum number of iterations reached",
+        diagnostics.dual_kind = "basic" if result.status == "vertex" else "interior"
+        status, message = {
+            "vertex": (Status.OPTIMAL, "optimal vertex (basic dual certificate)"),
+            "converged": (Status.OPTIMAL, "interior point converged"),
+            "max_iter": (
+                Status.ITERATION_LIMIT,
+                f"stopped after max_iter={max_iter} interior-point iterations "
+                f"(relative duality gap {result.gap:.3g})",
+            ),
         }[result.status]
         return SolverResult(
             coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=result.n_iter, converged=converged, gap=result.gap, message=message,
-            basis=result.basis, dual=result.dual, extra=extra,
+            n_iter=result.n_iter, status=status, gap=result.gap, message=message,
+            basis=result.basis, dual=result.dual, diagnostics=diagnostics,
         )

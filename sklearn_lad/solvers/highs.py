@@ -14,15 +14,12 @@ Mathematical Programming Computation 10, 119-142.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
-from sklearn.exceptions import ConvergenceWarning
 
-from .._problem import QuantileProblem, SolverResult
-from ._base import Solver, register_solver
+from .._problem import QuantileProblem, SolverResult, Status
+from ._base import NON_NEGATIVE_INT, Solver, StrOptions, null_result, register_solver
 
 
 @register_solver
@@ -42,6 +39,18 @@ class HighsSolver(Solver):
     supports_l1 = True
     exact = True
     default_options = {"method": "highs-ds", "max_iter": None}
+    option_constraints = {
+        "method": [StrOptions({"highs", "highs-ds", "highs-ipm"})],
+        "max_iter": [NON_NEGATIVE_INT, None],
+    }
+    #: ``scipy.optimize.linprog``'s status codes mapped to the shared :class:`Status`.
+    status_map = {
+        0: Status.OPTIMAL,
+        1: Status.ITERATION_LIMIT,
+        2: Status.INFEASIBLE,
+        3: Status.UNBOUNDED,
+        4: Status.NUMERICAL_ERROR,
+    }
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
         aug = problem.augmented()
@@ -60,17 +69,17 @@ class HighsSolver(Solver):
             cost, A_eq=a_eq, b_eq=aug.y, bounds=bounds, method=self.options["method"],
             options=options,
         )
+        status = self.status_map.get(res.status, Status.NUMERICAL_ERROR)
+        n_iter = int(getattr(res, "nit", 0))
         if res.x is None:
-            raise RuntimeError(f"HiGHS failed: {res.message}")
+            # Stopped without a primal point (the dual simplex at its iteration cap): every
+            # beta is feasible for this LP, so report the starting point beta = 0.
+            return null_result(problem, status, f"HiGHS: {res.message}", n_iter)
         beta = res.x[:q]
         u, v = res.x[q : q + m], res.x[q + m :]
         basis = np.flatnonzero((u <= 0.0) & (v <= 0.0))
-        converged = res.status == 0
-        if not converged:
-            warnings.warn(f"HiGHS stopped early: {res.message}", ConvergenceWarning, stacklevel=3)
         coef, intercept = problem.split(beta)
         return SolverResult(
             coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=int(getattr(res, "nit", 0)), converged=converged, message=res.message,
-            basis=basis,
+            n_iter=n_iter, status=status, message=f"HiGHS: {res.message}", basis=basis,
         )

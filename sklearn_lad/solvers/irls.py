@@ -70,22 +70,29 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, qr
-from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from .._face import certify, independent_rows
-from .._problem import QuantileProblem, SolverResult
+from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from .._simplex import Basis, basic_dual, dual_at_bounds, line_search
-from ._base import Solver, register_solver
+from .._tolerances import (
+    GRAM_RANK_RTOL,
+    IRLS_EXCHANGE_DUAL_RTOL,
+    IRLS_RIDGE_RTOL,
+    numerical_rank,
+)
+from ._base import (
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_REAL,
+    POSITIVE_REAL,
+    UNIT_INTERVAL_REAL,
+    Solver,
+    register_solver,
+)
 
-# Ridge added to the unit-diagonal (Jacobi-scaled) normal equations: it only matters for
-# rank-deficient designs (collinear or constant columns, n < p), where it picks a finite step.
-_RIDGE = 1e-11
 # Rows per block when forming A' V A: blocks that fit in cache beat one big temporary.
 _BLOCK = 8192
 # BLAS runs single-threaded inside the solver for designs with at most this many columns and
@@ -177,7 +184,7 @@ def _solve_normal(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     diag = np.diag(gram).copy()
     scale = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
     scaled = gram * scale[:, None] * scale[None, :]
-    scaled[np.diag_indices_from(scaled)] += _RIDGE
+    scaled[np.diag_indices_from(scaled)] += IRLS_RIDGE_RTOL
     b = rhs * scale
     try:
         x = cho_solve(cho_factor(scaled, check_finite=False), b, check_finite=False)
@@ -288,9 +295,9 @@ def _exchange(
         d_basis = basic_dual(factor, rows.rmatvec(d))
         excess = np.maximum(d_basis - hi, lo - d_basis) / w[basis]
         worst = int(np.argmax(excess))
-        if step == 0 and np.count_nonzero(excess > 1e-11) > max_violated:
+        if step == 0 and np.count_nonzero(excess > IRLS_EXCHANGE_DUAL_RTOL) > max_violated:
             return beta, basis, 0, None
-        if excess[worst] <= 1e-11:
+        if excess[worst] <= IRLS_EXCHANGE_DUAL_RTOL:
             d_basis = np.clip(d_basis, lo, hi)
             d[basis] = np.clip(d_basis, lower[basis], upper[basis])
             if pseudo.any():
@@ -369,28 +376,20 @@ class IrlsSolver(Solver):
         "floor_min": 1e-12,
         "max_exchange": None,
     }
-
-    def _checked_options(self) -> dict:
-        opts = dict(self.options)
-        if int(opts["max_iter"]) < 0:
-            raise ValueError(f"solver_options max_iter must be >= 0, got {opts['max_iter']!r}.")
-        if not opts["tol"] >= 0:
-            raise ValueError(f"solver_options tol must be >= 0, got {opts['tol']!r}.")
-        if not (opts["floor"] > 0 and opts["floor_min"] > 0):
-            raise ValueError("solver_options floor and floor_min must be > 0.")
-        if not 0 < opts["floor_shrink"] <= 1:
-            raise ValueError(
-                f"solver_options floor_shrink must be in (0, 1], got {opts['floor_shrink']!r}."
-            )
-        if opts["max_exchange"] is not None and int(opts["max_exchange"]) < 0:
-            raise ValueError("solver_options max_exchange must be None or >= 0.")
-        return opts
+    option_constraints = {
+        "max_iter": [NON_NEGATIVE_INT],
+        "tol": [NON_NEGATIVE_REAL],
+        "floor": [POSITIVE_REAL],
+        "floor_shrink": [UNIT_INTERVAL_REAL],
+        "floor_min": [POSITIVE_REAL],
+        "max_exchange": [NON_NEGATIVE_INT, None],
+    }
 
     def solve(
         self, problem: QuantileProblem, warm_start: tuple[np.ndarray, float] | None = None
     ) -> SolverResult:
         """Solve ``problem``, from ``warm_start = (coef, intercept)`` when given."""
-        opts = self._checked_options()
+        opts = dict(self.options)
         q = problem.n_features + problem.fit_intercept
         if q > _THREADED_Q or problem.n_samples * q < _SINGLE_THREAD_SIZE:
             return self._solve(problem, warm_start, opts)
@@ -464,7 +463,7 @@ class IrlsSolver(Solver):
         diag = np.diag(full_gram)
         scale = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
         eigen = np.linalg.eigvalsh(full_gram * scale[:, None] * scale[None, :])
-        rank = int(np.sum(eigen > 1e-12 * max(eigen.max(initial=0.0), 1e-300)))
+        rank = numerical_rank(eigen, GRAM_RANK_RTOL)
         # Bound on |A'd| that rounding alone can produce, per column: max_i |A_ij| sum_i |d_i|.
         if rows.sparse:
             column_max = np.asarray(abs(rows.At).max(axis=1).todense()).ravel()
@@ -567,7 +566,10 @@ class IrlsSolver(Solver):
             cert = finish(beta, r)
 
         n_iter = stats["irls_steps"] + stats["exchange_steps"]
-        extra = {**stats, "floor": eps_r}
+        diagnostics = SolverDiagnostics(
+            irls_steps=stats["irls_steps"], exchange_steps=stats["exchange_steps"],
+            certificate_attempts=stats["certificate_attempts"], residual_floor=eps_r,
+        )
         if cert is not None:
             beta = cert.beta.copy()
             # A pseudo-row +-e_j in the certified zero set means b_j = 0 at the optimum: make
@@ -578,8 +580,8 @@ class IrlsSolver(Solver):
             coef, intercept = problem.split(beta)
             return SolverResult(
                 coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-                n_iter=n_iter, converged=True, gap=cert.gap, message=cert.message,
-                certified=True, basis=cert.zero_set, dual=cert.dual, extra=extra,
+                n_iter=n_iter, status=Status.OPTIMAL, gap=cert.gap, message=cert.message,
+                certified=True, basis=cert.zero_set, dual=cert.dual, diagnostics=diagnostics,
             )
         if proven:
             beta, basis, dual, message = proven[0]
@@ -587,21 +589,19 @@ class IrlsSolver(Solver):
             objective = problem.objective(coef, intercept)
             return SolverResult(
                 coef=coef, intercept=intercept, objective=objective, n_iter=n_iter,
-                converged=True, gap=max(objective - float(rows.y @ dual) / W, 0.0),
+                status=Status.OPTIMAL, gap=max(objective - float(rows.y @ dual) / W, 0.0),
                 message=f"optimal vertex (exchange dual); not certified: {message}",
-                certified=False, basis=basis, dual=dual, extra=extra,
+                certified=False, basis=basis, dual=dual, diagnostics=diagnostics,
             )
         converged = gap <= opts["tol"] * abs(fval)
-        if not converged:
-            warnings.warn(
-                f"IRLS reached max_iter={opts['max_iter']} without a certified optimum "
-                f"(duality gap {gap:.3g}); increase solver_options max_iter.",
-                ConvergenceWarning, stacklevel=3,
-            )
         coef, intercept = problem.split(beta)
         return SolverResult(
             coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=n_iter, converged=converged, gap=gap,
-            message="duality gap below tol (not certified)" if converged else "max_iter reached",
-            certified=False, extra=extra,
+            n_iter=n_iter, status=Status.OPTIMAL if converged else Status.ITERATION_LIMIT,
+            gap=gap,
+            message="duality gap below tol (not certified)" if converged else (
+                f"reached max_iter={opts['max_iter']} without a certified optimum "
+                f"(duality gap {gap:.3g})"
+            ),
+            certified=False, diagnostics=diagnostics,
         )
