@@ -1,20 +1,19 @@
-"""The quantile-lasso path and the cross-validated choice of ``alpha``.
+"""
+Quantile-lasso path with cross-validation
+=========================================
 
-Run ``python examples/lasso_path.py``; it prints the selected model and writes
-``examples/lasso_path.png``: the coefficients against ``alpha`` (log scale) and the held-out
-pinball loss of each fold with their mean, at the chosen ``alpha``.
+The exact regularisation path of a quantile lasso (:func:`~sklearn_lad.quantile_path`) and
+the cross-validated choice of ``alpha`` (:class:`~sklearn_lad.QuantileLassoCV`): the
+coefficients against ``alpha`` (log scale), and the held-out pinball loss of each fold with
+their mean, at the chosen ``alpha``.
 """
 
-from pathlib import Path
+import matplotlib.pyplot as plt
+import numpy as np
 
-import matplotlib
+from sklearn_lad import QuantileLassoCV, alpha_max, quantile_path
 
-matplotlib.use("Agg")  # write a file, never open a window
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sklearn_lad import QuantileLassoCV, alpha_max, quantile_path  # noqa: E402
-
+# %%
 # Ten features, three of which matter; heavy-tailed noise whose spread grows with x_0, so the
 # 0.8-quantile depends on x_0 more steeply than the median does.
 rng = np.random.default_rng(0)
@@ -32,6 +31,8 @@ print(f"QuantileLassoCV(tau={tau}): alpha_ = {model.alpha_:.5f}")
 print("non-zero coefficients:", {int(j): round(float(model.coef_[j]), 3)
                                  for j in np.flatnonzero(model.coef_)})
 
+# %%
+# The path (left) and the cross-validated loss (right); the dashed line is ``alpha_``.
 fig, (ax_path, ax_cv) = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
 for j in range(p):
     ax_path.plot(alphas, coefs[j], lw=1.5 if j < 3 else 0.8, label=f"x{j}" if j < 3 else None)
@@ -51,6 +52,4 @@ ax_cv.set(xscale="log", xlabel="alpha", ylabel=f"held-out pinball loss (tau={tau
           title="5-fold cross-validation")
 ax_cv.legend(fontsize=8)
 fig.tight_layout()
-out = Path(__file__).with_suffix(".png")
-fig.savefig(out, dpi=110)
-print(f"wrote {out}")
+plt.show()

@@ -16,7 +16,6 @@ Statistics 17(1), 163-185.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from ._problem import QuantileProblem, SolverResult
@@ -73,10 +72,6 @@ def _zero_residuals(y: np.ndarray, fitted: np.ndarray) -> np.ndarray:
     return is_zero_residual(y - fitted, residual_scale(y, fitted))
 
 
-def _column_products(X, d: np.ndarray) -> np.ndarray:
-    return np.asarray(X.T @ d).ravel()
-
-
 def alpha_max_at(problem: QuantileProblem, null: SolverResult) -> float:
     """The breakpoint ``min_d max_j |X_j' d| / (W pi_j)`` over the optimal duals of the null fit.
 
@@ -92,27 +87,29 @@ def alpha_max_at(problem: QuantileProblem, null: SolverResult) -> float:
     factor = np.ones(problem.n_features) if problem.penalty_factor is None else (
         problem.penalty_factor
     )
-    X, y, w, tau = problem.X, problem.y, problem.weights, problem.tau
-    fitted = np.asarray(X @ null.coef).ravel() + null.intercept
+    y, w, tau = problem.y, problem.weights, problem.tau
+    design = problem.augmented()  # only its observation rows are used here
+    off = design.offset
+    fitted = design.fitted(problem.join(null.coef, null.intercept))
     zero = _zero_residuals(y, fitted)
     residual = y - fitted
     d = np.where(residual > 0, tau * w, -(1.0 - tau) * w)
     d[zero] = 0.0
-    fixed_products = _column_products(X, d)[penalized]
+    products = design.rmatvec(d)  # A'd = [sum(d), X'd]
+    fixed_products = products[off + penalized]
     pi = factor[penalized]
     W = problem.weight_sum
     zero_rows = np.flatnonzero(zero)
     if zero_rows.size == 0:
         return float(np.max(np.abs(fixed_products) / pi)) / W
     # Equality constraints A_U' d = 0 on the unpenalised columns.
-    X_zero = X[zero_rows]
-    X_zero = X_zero.toarray() if sp.issparse(X_zero) else np.asarray(X_zero)
+    X_zero = design.rows(zero_rows)[:, off:]
     free_idx = np.flatnonzero(free)
     eq_rows = [X_zero[:, free_idx].T] if free_idx.size else []
-    eq_rhs = [-_column_products(X, d)[free_idx]] if free_idx.size else []
+    eq_rhs = [-products[off + free_idx]] if free_idx.size else []
     if problem.fit_intercept:
         eq_rows.insert(0, np.ones((1, zero_rows.size)))
-        eq_rhs.insert(0, np.array([-d.sum()]))
+        eq_rhs.insert(0, np.array([-products[0]]))
     lower, upper = -(1.0 - tau) * w[zero_rows], tau * w[zero_rows]
     M = X_zero[:, penalized].T  # |P| x |Z|
     if eq_rows:
@@ -159,7 +156,7 @@ def alpha_max(
     weighted ``tau``-quantile of ``y`` when only the intercept is free, the zero fit without an
     intercept, the unpenalised quantile regression on the features with ``penalty_factor == 0``
     otherwise) is optimal exactly when some ``d`` in the subdifferential of the loss at that fit
-    satisfies ``|X_j' d| <= alpha * W * pi_j`` for every penalised feature. Hence
+    satisfies ``|X_j' d| <= alpha * W * pi_j`` for every penalised feature. Hence::
 
         alpha_max = min_d max_j |X_j' d| / (W * pi_j),
 

@@ -135,10 +135,12 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples to predict.
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            ``intercept_ + X @ coef_``, the estimated ``tau``-quantile of ``y`` given ``X``.
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=np.float64, reset=False)
@@ -189,7 +191,7 @@ _FITTED_DOC = """
         certified.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 """
 

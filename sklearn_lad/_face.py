@@ -35,7 +35,8 @@ import scipy.sparse as sp
 from scipy.linalg import lstsq
 from scipy.optimize import linprog, nnls
 
-from ._problem import AugmentedProblem, QuantileProblem, SolverResult
+from ._design import RowDesign
+from ._problem import QuantileProblem, SolverResult
 from ._tolerances import (
     DUAL_AT_BOUND_RTOL,
     DUAL_BOX_RTOL,
@@ -67,7 +68,7 @@ class Certificate:
 
 
 def _zero_set(
-    aug: AugmentedProblem, residual: np.ndarray, fitted: np.ndarray, basis=None,
+    aug: RowDesign, residual: np.ndarray, fitted: np.ndarray, basis=None,
     tol=ZERO_RESIDUAL_RTOL,
 ):
     zero = is_zero_residual(residual, residual_scale(aug.y, fitted), tol)
@@ -113,7 +114,7 @@ def _solve_rows(rows: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return particular, np.hstack(null_parts)
 
 
-def _polish(aug: AugmentedProblem, beta: np.ndarray, zero_set: np.ndarray) -> np.ndarray:
+def _polish(aug: RowDesign, beta: np.ndarray, zero_set: np.ndarray) -> np.ndarray:
     """Move ``beta`` the least distance that makes it interpolate the rows in ``zero_set``."""
     if zero_set.size == 0:
         return beta
@@ -212,7 +213,7 @@ def independent_rows(rows: np.ndarray, index: np.ndarray, limit: int | None = No
     return np.asarray(chosen, dtype=np.intp)
 
 
-def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> Certificate:
+def certify(aug: RowDesign, beta: np.ndarray, basis=None, dual=None) -> Certificate:
     """Polish ``beta`` to the vertex it approximates and prove (or fail to prove) optimality.
 
     Tries the default zero tolerance first, then a much tighter one: with badly scaled data a
@@ -220,7 +221,7 @@ def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> C
 
     Parameters
     ----------
-    aug : AugmentedProblem
+    aug : RowDesign
     beta : ndarray of shape (n_columns,)
         Candidate solution (intercept first when fitted).
     basis : array of int, optional
@@ -243,7 +244,7 @@ def certify(aug: AugmentedProblem, beta: np.ndarray, basis=None, dual=None) -> C
     return cert
 
 
-def _certify(aug: AugmentedProblem, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
+def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
     beta = np.asarray(beta, dtype=float)
     fitted = aug.matvec(beta)
     residual = aug.y - fitted
@@ -304,7 +305,7 @@ def _least_distance(G: np.ndarray, h: np.ndarray) -> np.ndarray | None:
     return -r[:k] / r[-1]
 
 
-def canonical_point(aug: AugmentedProblem, cert: Certificate) -> tuple[np.ndarray, bool | None]:
+def canonical_point(aug: RowDesign, cert: Certificate) -> tuple[np.ndarray, bool | None]:
     """Minimum-norm point of the optimal face described by a certified dual.
 
     Returns ``(beta, unique)`` where ``unique`` is ``True`` when the face is a single point,

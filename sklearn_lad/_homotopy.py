@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._design import RowDesign
 from ._problem import QuantileProblem, SolverResult
 from ._simplex import AffineCosts, ObservationRows, ParametricSimplex, Vertex
 
@@ -46,7 +47,12 @@ class Homotopy:
 
     def __init__(self, problem: QuantileProblem, max_steps: int) -> None:
         self.problem = problem
-        self.rows = ObservationRows(problem.X, problem.fit_intercept)
+        # The observation rows of A = [1, X] (the penalty is priced by the engine, not as
+        # pseudo-rows); column-major X for the products with column subsets.
+        self.rows = ObservationRows(RowDesign(
+            problem.X, problem.y, tau=problem.tau, weights=problem.weights,
+            fit_intercept=problem.fit_intercept, order="F",
+        ))
         self.q, self.n = self.rows.q, self.rows.n
         p = problem.n_features
         factor = np.ones(p) if problem.penalty_factor is None else problem.penalty_factor

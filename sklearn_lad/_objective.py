@@ -54,9 +54,13 @@ def quantile_objective(
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Design matrix.
     y : ndarray of shape (n_samples,)
+        Targets.
     coef : ndarray of shape (n_features,)
+        Coefficients at which to evaluate.
     intercept : float
+        Intercept at which to evaluate (never penalised).
     tau : float
         Quantile level in (0, 1).
     alpha : float, default=0.0
@@ -70,6 +74,17 @@ def quantile_objective(
     -------
     float
         The objective value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad import QuantileRegressor, quantile_objective
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = np.array([0.0, 1.0, 3.0, 3.0])
+    >>> model = QuantileRegressor(tau=0.5).fit(X, y)
+    >>> value = quantile_objective(X, y, model.coef_, model.intercept_, tau=0.5)
+    >>> bool(np.isclose(value, model.objective_))
+    True
     """
     residual = np.asarray(y, dtype=float) - (X @ np.asarray(coef, dtype=float)) - intercept
     losses = rho(residual, tau)

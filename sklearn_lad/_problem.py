@@ -6,21 +6,22 @@ weight ``alpha * penalty_factor_j * sum(w)`` contribute
 ``alpha * penalty_factor_j * (rho_tau(-b_j) + rho_tau(b_j)) = alpha * penalty_factor_j * |b_j|``
 to the objective. This is the reduction Koenker & d'Orey (1987) style simplex codes use for the
 lasso; it lets the optimality certificate and the canonical solution (``_face.py``) treat every
-problem the same way.
+problem the same way. :meth:`QuantileProblem.augmented` returns that design as the operator of
+``_design.py``.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
+from ._design import RowDesign
 from ._objective import quantile_objective
 
-__all__ = ["QuantileProblem", "SolverResult", "SolverDiagnostics", "Status", "AugmentedProblem"]
+__all__ = ["QuantileProblem", "SolverResult", "SolverDiagnostics", "Status"]
 
 
 @dataclass(frozen=True)
@@ -93,15 +94,21 @@ class QuantileProblem:
             self.penalty_factor,
         )
 
-    def augmented(self) -> AugmentedProblem:
-        """The equivalent unpenalised weighted problem on an augmented design (no copy of X)."""
+    def augmented(self, order: str | None = None) -> RowDesign:
+        """The equivalent unpenalised weighted problem on an augmented design.
+
+        Parameters
+        ----------
+        order : {"C", "F"}, optional
+            Layout wanted for dense ``X`` (see :class:`~sklearn_lad._design.RowDesign`); by
+            default ``X`` is not copied.
+        """
         penalty = self.penalty
         penalized = np.flatnonzero(penalty > 0)
-        pseudo_weight = np.tile(penalty[penalized] * self.weight_sum, 2)
-        return AugmentedProblem(
-            X=self.X, y_obs=self.y, tau=self.tau, fit_intercept=self.fit_intercept,
-            weights=np.concatenate([self.weights, pseudo_weight]), penalized=penalized,
-            weight_sum=self.weight_sum,
+        return RowDesign(
+            self.X, self.y, tau=self.tau, weights=self.weights, fit_intercept=self.fit_intercept,
+            penalized=penalized, penalty_weights=penalty[penalized] * self.weight_sum,
+            weight_sum=self.weight_sum, order=order,
         )
 
     def split(self, beta: np.ndarray) -> tuple[np.ndarray, float]:
@@ -114,111 +121,6 @@ class QuantileProblem:
         """Inverse of :meth:`split`."""
         coef = np.asarray(coef, dtype=float)
         return np.concatenate([[intercept], coef]) if self.fit_intercept else coef.copy()
-
-
-@dataclass(frozen=True)
-class AugmentedProblem:
-    """``min_beta sum_i weights_i * rho_tau(y_i - A_i @ beta)``: every problem in one form.
-
-    ``A`` has columns ``[1, X]`` when ``fit_intercept`` (intercept first), else ``X``; its rows
-    are the ``n_samples`` observations followed by ``+e_j`` for each penalised feature ``j`` and
-    then ``-e_j`` for each, all with target 0. ``A`` is never materialised unless a backend asks
-    (:meth:`dense_design`, :meth:`sparse_design`), so large ``X`` is not copied. Dividing the sum
-    by ``weight_sum`` gives the sklearn-lad objective.
-    """
-
-    X: object
-    y_obs: np.ndarray
-    tau: float
-    fit_intercept: bool
-    weights: np.ndarray
-    penalized: np.ndarray
-    weight_sum: float
-
-    @property
-    def n_samples(self) -> int:
-        return self.X.shape[0]
-
-    @property
-    def offset(self) -> int:
-        return 1 if self.fit_intercept else 0
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.n_samples + 2 * self.penalized.size, self.X.shape[1] + self.offset)
-
-    @cached_property
-    def y(self) -> np.ndarray:
-        return np.concatenate([self.y_obs, np.zeros(2 * self.penalized.size)])
-
-    def matvec(self, beta: np.ndarray) -> np.ndarray:
-        """``A @ beta``."""
-        off = self.offset
-        fitted = self.X @ beta[off:]
-        if off:
-            fitted = fitted + beta[0]
-        pen = beta[off + self.penalized]
-        return np.concatenate([np.asarray(fitted).ravel(), pen, -pen])
-
-    def rmatvec(self, d: np.ndarray) -> np.ndarray:
-        """``A.T @ d``."""
-        n, k, off = self.n_samples, self.penalized.size, self.offset
-        out = np.empty(self.shape[1])
-        out[off:] = np.asarray(self.X.T @ d[:n]).ravel()
-        if off:
-            out[0] = d[:n].sum()
-        out[off + self.penalized] += d[n : n + k] - d[n + k :]
-        return out
-
-    def rows(self, index: np.ndarray) -> np.ndarray:
-        """Dense rows ``A[index]``."""
-        index = np.asarray(index, dtype=np.intp)
-        n, k, off = self.n_samples, self.penalized.size, self.offset
-        out = np.zeros((index.size, self.shape[1]))
-        obs = index < n
-        if obs.any():
-            block = self.X[index[obs]]
-            out[obs, off:] = block.toarray() if sp.issparse(block) else block
-            if off:
-                out[obs, 0] = 1.0
-        pseudo = ~obs
-        if pseudo.any():
-            j = index[pseudo] - n
-            sign = np.where(j < k, 1.0, -1.0)
-            out[np.flatnonzero(pseudo), off + self.penalized[j % k]] = sign
-        return out
-
-    def dense_design(self) -> np.ndarray:
-        """``A`` as a dense array (copies ``X``)."""
-        return self.rows(np.arange(self.shape[0]))
-
-    def sparse_design(self) -> sp.csr_matrix:
-        """``A`` as a CSR matrix."""
-        n, k, off = self.n_samples, self.penalized.size, self.offset
-        blocks = [sp.csr_matrix(self.X)]
-        if off:
-            blocks.insert(0, sp.csr_matrix(np.ones((n, 1))))
-        top = sp.hstack(blocks, format="csr")
-        if not k:
-            return top
-        cols = np.concatenate([self.penalized, self.penalized]) + off
-        vals = np.concatenate([np.ones(k), -np.ones(k)])
-        pseudo = sp.csr_matrix((vals, (np.arange(2 * k), cols)), shape=(2 * k, self.shape[1]))
-        return sp.vstack([top, pseudo], format="csr")
-
-    def residual(self, beta: np.ndarray) -> np.ndarray:
-        return self.y - self.matvec(beta)
-
-    def loss(self, beta: np.ndarray) -> float:
-        """Objective value in sklearn-lad's scaling (divided by ``weight_sum``)."""
-        r = self.residual(beta)
-        return float(self.weights @ np.where(r >= 0, self.tau * r, (self.tau - 1.0) * r)) / (
-            self.weight_sum
-        )
-
-    def dual_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Box ``[-(1 - tau) w_i, tau w_i]`` of the LP dual variables."""
-        return -(1.0 - self.tau) * self.weights, self.tau * self.weights
 
 
 class Status(enum.Enum):

@@ -153,7 +153,7 @@ def test_tau_walk_pieces_are_optimal(weighted):
     X = rng.normal(size=(n, 2))
     y = X @ [1.0, -2.0] + rng.standard_t(3, size=n)
     w = rng.uniform(0.2, 3.0, n) if weighted else np.ones(n)
-    engine = ParametricSimplex(ObservationRows(X, True), y,
+    engine = ParametricSimplex(ObservationRows.of(X, y, True), y,
                                AffineCosts.tau_process(w, np.zeros(3)))
     fit = QuantileRegressor(tau=0.2, solver="br").fit(X, y, sample_weight=w)
     start = engine.vertex_from_point(np.r_[fit.intercept_, fit.coef_], 0.2)

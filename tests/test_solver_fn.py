@@ -8,16 +8,12 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
+from sklearn_lad._design import RowDesign
 from sklearn_lad._face import certify
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad.solvers import get_solver, run_solver
-from sklearn_lad.solvers._fn_core import (
-    RowDesign,
-    _band_width,
-    independent_columns,
-    solve_exact,
-    vertex_check,
-)
+from sklearn_lad.solvers._interior_point import independent_columns, solve_exact, vertex_check
+from sklearn_lad.solvers._preprocessing import _band_width
 
 from ._cases import make_regression_data
 
@@ -152,7 +148,7 @@ def test_dependent_columns_are_dropped_then_canonicalised():
     X, y = make_regression_data(400, 3, seed=16)
     X = np.column_stack([X, X[:, 0] - X[:, 1], np.full(400, 2.0)])  # collinear + constant
     problem = QuantileProblem(X=X, y=y, tau=0.4)
-    design = RowDesign(np.asarray(X), True, np.zeros((0, 6)), y, np.ones(400))
+    design = RowDesign(np.asarray(X), y, tau=0.4)
     assert independent_columns(design).sum() == 4
     result, oracle = _fit(problem), run_solver("highs", problem)[0]
     assert result.certified
@@ -162,7 +158,7 @@ def test_dependent_columns_are_dropped_then_canonicalised():
 
 def test_interior_point_ends_on_a_proved_vertex():
     X, y = make_regression_data(2000, 4, seed=17)
-    design = RowDesign(X, True, np.zeros((0, 5)), y, np.ones(2000))
+    design = RowDesign(X, y, tau=0.35)
     fit = solve_exact(design, 0.35)
     assert fit.status == "vertex" and fit.basis.size == 5
     assert_allclose(design.matvec(fit.beta)[fit.basis], y[fit.basis], atol=1e-12)

@@ -17,10 +17,11 @@ def test_every_tolerance_is_a_small_positive_float():
 def test_one_name_per_question_no_zero_tol_left():
     """The three ``ZERO_TOL`` constants (two values) became distinct, documented names."""
     import sklearn_lad._face as face
-    import sklearn_lad.solvers._fn_core as fn_core
+    import sklearn_lad.solvers._interior_point as interior_point
+    import sklearn_lad.solvers._preprocessing as preprocessing
     import sklearn_lad.solvers.br as br
 
-    for module in (face, fn_core, br):
+    for module in (face, interior_point, preprocessing, br):
         assert not hasattr(module, "ZERO_TOL") and not hasattr(module, "_ZERO_TOL")
     assert tol.ZERO_RESIDUAL_RTOL != tol.SIMPLEX_ZERO_RESIDUAL_RTOL
 

@@ -124,7 +124,7 @@ class ParametricSimplex:
     >>> from sklearn_lad._simplex import AffineCosts, ObservationRows, ParametricSimplex
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.normal(size=(30, 1)), rng.normal(size=30)
-    >>> engine = ParametricSimplex(ObservationRows(X, True), y,
+    >>> engine = ParametricSimplex(ObservationRows.of(X, y, True), y,
     ...                            AffineCosts.tau_process(np.ones(30), np.zeros(2)))
     >>> from sklearn_lad import QuantileRegressor
     >>> fit = QuantileRegressor(tau=0.5, solver="br").fit(X, y)

@@ -1,8 +1,9 @@
 """The observation rows ``A = [1, X]`` as the parametric simplex reads them, with a working set.
 
-The parametric simplex prices and steps on a *working set* of the observations nearest to the
-fit (the idea of Portnoy & Koenker's 1997 preprocessing); the other observations are checked once
-a vertex is optimal on it, and any on the wrong side join it.
+Every product goes through the design operator (:class:`sklearn_lad._design.RowDesign`); this
+module only adds the *working set*: the parametric simplex prices and steps on the observations
+nearest to the fit (the idea of Portnoy & Koenker's 1997 preprocessing), and the other
+observations are checked once a vertex is optimal on it, any on the wrong side joining it.
 
 Portnoy, S. and Koenker, R. (1997). The Gaussian hare and the Laplacian tortoise: computability
 of squared-error versus absolute-error estimators. Statistical Science 12(4), 279-300.
@@ -13,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
+
+from .._design import RowDesign
 
 # The working set holds this many observations per column of A, and at least WORKING_MIN.
 WORKING_PER_COLUMN = 20
@@ -21,53 +23,54 @@ WORKING_MIN = 1000
 
 
 class ObservationRows:
-    """Products with ``A = [1, X]`` (intercept column first when fitted), dense or sparse."""
+    """The observation rows of a :class:`~sklearn_lad._design.RowDesign` (no pseudo-rows).
 
-    def __init__(self, X, fit_intercept: bool) -> None:
-        # Column-major for the products with column subsets, row-major for rows.
-        self.X = X if sp.issparse(X) else np.asfortranarray(X)
-        self.X_rows = X if sp.issparse(X) else np.ascontiguousarray(X)
-        self.off = 1 if fit_intercept else 0
-        self.n, p = X.shape
-        self.q = p + self.off
+    The penalty is priced by the parametric simplex itself, not as pseudo-rows, so the design
+    must have none.
+
+    Parameters
+    ----------
+    design : RowDesign
+        The design; column-major (``order="F"``) is fastest for the products with column
+        subsets the steps use.
+    """
+
+    def __init__(self, design: RowDesign) -> None:
+        if design.n_rows != design.n_samples:
+            raise ValueError("ObservationRows needs a design without pseudo or extra rows.")
+        self.design = design
+        self.off = design.offset
+        self.n, self.q = design.n_samples, design.n_columns
+
+    @classmethod
+    def of(cls, X, y, fit_intercept: bool) -> ObservationRows:
+        """The rows of ``[1, X]`` (the intercept column when ``fit_intercept``)."""
+        return cls(RowDesign(X, y, tau=0.5, fit_intercept=fit_intercept, order="F"))
 
     def matvec(self, beta: np.ndarray) -> np.ndarray:
-        out = np.asarray(self.X @ beta[self.off:]).ravel()
-        return out + beta[0] if self.off else out
+        return self.design.fitted(beta)
 
     def matvec_on(self, beta: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``A @ beta`` for a ``beta`` that is zero outside the columns ``cols``."""
-        feats = cols[cols >= self.off] - self.off
-        if sp.issparse(self.X) or 2 * feats.size >= self.X.shape[1]:
-            return self.matvec(beta)
-        out = self.X[:, feats] @ beta[feats + self.off]
-        return out + beta[0] if self.off else out
+        return self.design.fitted(beta, cols)
 
     def rmatvec(self, d: np.ndarray) -> np.ndarray:
         """``A' d`` for values ``d`` on every observation."""
-        out = np.asarray(self.X.T @ d).ravel()
-        return np.concatenate([[d.sum()], out]) if self.off else out
+        return self.design.rmatvec(d)
 
     def rmatvec_rows(self, index: np.ndarray, d: np.ndarray) -> np.ndarray:
         """``A[index]' d`` for values ``d`` on a few observations."""
-        out = np.asarray(self.X_rows[index].T @ d).ravel()
-        return np.concatenate([[d.sum()], out]) if self.off else out
+        return self.design.rmatvec(d, rows=index)
 
     def rows(self, index) -> np.ndarray:
         """Dense rows ``A[index]`` (all columns)."""
-        block = self.X_rows[index]
-        block = block.toarray() if sp.issparse(block) else np.asarray(block)
-        block = np.atleast_2d(block)
-        if self.off:
-            block = np.hstack([np.ones((block.shape[0], 1)), block])
-        return block
+        return self.design.rows(index)
 
     def working_set(self, index: np.ndarray) -> WorkingSet:
         index = np.asarray(index, dtype=np.intp)
         if index.size == self.n:
-            return WorkingSet(index, self.X, True, self.off)
-        XW = self.X_rows[index] if sp.issparse(self.X) else np.asfortranarray(self.X_rows[index])
-        return WorkingSet(index, XW, False, self.off)
+            return WorkingSet(index, self.design, True)
+        return WorkingSet(index, self.design.subset(index), False)
 
     def nearest(self, residual: np.ndarray, basic: np.ndarray) -> WorkingSet:
         """The observations with the smallest residuals (and the basic ones) as working set."""
@@ -80,18 +83,12 @@ class ObservationRows:
 
 @dataclass(frozen=True)
 class WorkingSet:
-    """The observations ``index`` the steps look at, and their rows of ``X``."""
+    """The observations ``index`` the steps look at, and their design."""
 
     index: np.ndarray
-    XW: object
+    design: RowDesign
     all_rows: bool
-    off: int
 
     def matvec(self, beta: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``A[index] @ beta`` for a ``beta`` that is zero outside the columns ``cols``."""
-        feats = cols[cols >= self.off] - self.off
-        if sp.issparse(self.XW) or 2 * feats.size >= self.XW.shape[1]:
-            out = np.asarray(self.XW @ beta[self.off:]).ravel()
-        else:
-            out = self.XW[:, feats] @ beta[feats + self.off]
-        return out + beta[0] if self.off else out
+        return self.design.fitted(beta, cols)

@@ -11,15 +11,14 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import warnings
-from functools import cache
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
-from threadpoolctl import ThreadpoolController
 
+from .._design import single_threaded_blas
 from .._face import finalize
 from .._problem import QuantileProblem, SolverResult, Status
 
@@ -49,8 +48,17 @@ __all__ += ["StrOptions"]
 class Solver:
     """Base class of every backend.
 
-    Class attributes
-    ----------------
+    A backend declares its capabilities in class attributes and implements :meth:`solve`;
+    :func:`register_solver` makes it available as ``solver=name`` to every estimator.
+
+    Parameters
+    ----------
+    **options : dict
+        The backend's ``solver_options``; keys must be in :attr:`default_options`, whose values
+        fill in the rest.
+
+    Attributes
+    ----------
     name : str
         Registry key, the value of ``solver=``.
     supports_sparse : bool
@@ -77,9 +85,27 @@ class Solver:
         Backends that wrap an external solver map its status codes to
         :class:`~sklearn_lad._problem.Status` here (cvxpy style).
 
+    options : dict
+        The options of this instance: ``default_options`` updated with ``**options``.
+
+    See Also
+    --------
+    register_solver : Add a backend to the registry.
+
+    Notes
+    -----
     Backends never warn or raise about how a run ended: :meth:`solve` sets
     :attr:`SolverResult.status <sklearn_lad._problem.SolverResult>` and :func:`run_solver`
     (through :func:`check_status`) turns it into a ``ConvergenceWarning`` or an error.
+
+    Examples
+    --------
+    >>> from sklearn_lad.solvers import Solver, get_solver
+    >>> fn = get_solver("fn")
+    >>> issubclass(fn, Solver), fn.supports_sparse, fn.exact
+    (True, True, True)
+    >>> sorted(fn(max_iter=50).options)[:2] == sorted(fn.default_options)[:2]
+    True
     """
 
     name: ClassVar[str] = ""
@@ -95,7 +121,13 @@ class Solver:
 
     @classmethod
     def is_available(cls) -> bool:
-        """Whether every module in :attr:`requires` can be imported."""
+        """Whether every module in :attr:`requires` can be imported.
+
+        Returns
+        -------
+        bool
+            True when the backend can run in this environment.
+        """
         return all(importlib.util.find_spec(module) is not None for module in cls.requires)
 
     def __init__(self, **options: Any) -> None:
@@ -115,12 +147,45 @@ class Solver:
     def solve(
         self, problem: QuantileProblem, warm_start: tuple[Any, float] | None = None
     ) -> SolverResult:
-        """Solve ``problem``; ``warm_start`` is ``(coef, intercept)`` or ``None``."""
+        """Solve ``problem``.
+
+        Parameters
+        ----------
+        problem : QuantileProblem
+            The validated problem (data, ``tau``, ``alpha``, weights, intercept).
+        warm_start : tuple of (ndarray, float) or None, default=None
+            ``(coef, intercept)`` of a nearby solution, used by backends with
+            ``supports_warm_start``.
+
+        Returns
+        -------
+        SolverResult
+            The backend's solution, before the shared certificate and canonical point.
+        """
         raise NotImplementedError
 
 
 def register_solver(cls: type[Solver]) -> type[Solver]:
-    """Class decorator adding a backend to the registry under ``cls.name``."""
+    """Class decorator adding a backend to the registry under ``cls.name``.
+
+    The decorated class must subclass :class:`Solver` and set a non-empty ``name``.
+
+    Returns
+    -------
+    type
+        ``cls`` itself, now reachable as ``solver=cls.name``.
+
+    Examples
+    --------
+    >>> from sklearn_lad.solvers import Solver, register_solver, registered_solvers
+    >>> @register_solver
+    ... class DocExampleSolver(Solver):
+    ...     name = "doc-example"
+    >>> "doc-example" in registered_solvers()
+    True
+    >>> from sklearn_lad.solvers._base import _REGISTRY
+    >>> del _REGISTRY["doc-example"]  # keep the registry clean for the other examples
+    """
     if not cls.name:
         raise ValueError(f"{cls.__name__} needs a non-empty `name` to be registered.")
     undeclared = sorted(set(cls.default_options) - set(cls.option_constraints))
@@ -133,7 +198,20 @@ def register_solver(cls: type[Solver]) -> type[Solver]:
 
 
 def registered_solvers() -> list[str]:
-    """Names of every registered backend, installed or not."""
+    """Names of every registered backend, installed or not.
+
+    Returns
+    -------
+    list of str
+        Sorted registry keys; :func:`available_solvers` keeps those whose dependencies are
+        installed.
+
+    Examples
+    --------
+    >>> from sklearn_lad import registered_solvers
+    >>> {"br", "fn", "highs", "irls"} <= set(registered_solvers())
+    True
+    """
     return sorted(_REGISTRY)
 
 
@@ -155,7 +233,31 @@ def available_solvers() -> list[str]:
 
 
 def get_solver(name: str) -> type[Solver]:
-    """The backend class registered as ``name``; errors name the valid choices."""
+    """The backend class registered as ``name``; errors name the valid choices.
+
+    Parameters
+    ----------
+    name : str
+        A registered backend name (not ``"auto"``; see :func:`resolve_solver`).
+
+    Returns
+    -------
+    type
+        The :class:`Solver` subclass.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered; the message lists the registered names.
+    ImportError
+        If the backend's dependencies are not installed; the message says what to install.
+
+    Examples
+    --------
+    >>> from sklearn_lad.solvers import get_solver
+    >>> get_solver("br").supports_sparse
+    False
+    """
     try:
         cls = _REGISTRY[name]
     except KeyError:
@@ -201,6 +303,33 @@ def resolve_solver(name: str, problem: QuantileProblem) -> type[Solver]:
     """Resolve ``"auto"`` and check that the backend can take ``problem``.
 
     This is the only place capabilities are checked, so every estimator raises the same errors.
+
+    Parameters
+    ----------
+    name : str
+        ``"auto"`` or a registered backend name.
+    problem : QuantileProblem
+        The problem to solve; its sparsity and penalty decide what ``"auto"`` picks.
+
+    Returns
+    -------
+    type
+        The :class:`Solver` subclass that will run.
+
+    Raises
+    ------
+    ValueError
+        If the backend cannot take the problem (sparse ``X``, ``alpha > 0``); the message
+        lists the backends that can.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> from sklearn_lad.solvers import resolve_solver
+    >>> problem = QuantileProblem(X=np.ones((10, 2)), y=np.zeros(10), tau=0.5)
+    >>> resolve_solver("auto", problem).name
+    'br'
     """
     if name == "auto":
         name = _auto_choice(problem)
@@ -216,12 +345,6 @@ def resolve_solver(name: str, problem: QuantileProblem) -> type[Solver]:
             f"solver={name!r} does not support {reason}. Use solver='auto' or one of {able}."
         )
     return cls
-
-
-@cache
-def _blas_controller() -> ThreadpoolController:
-    # Scanning the loaded libraries costs milliseconds; do it once per process.
-    return ThreadpoolController()
 
 
 def null_result(
@@ -328,25 +451,31 @@ def run_solver(
     Parameters
     ----------
     name : str
-        ``"auto"`` or a registered backend.
+        ``"auto"`` or a registered backend name.
     problem : QuantileProblem
-    options : dict or None
-        ``solver_options``, validated against the backend's ``option_constraints``.
-    warm_start : (coef, intercept) or None
-        Passed on to backends that support it.
+        The problem to solve.
+    options : dict or None, default=None
+        The backend's ``solver_options``.
+    warm_start : tuple of (ndarray, float) or None, default=None
+        ``(coef, intercept)`` of a nearby solution; ignored by backends without warm starts.
 
     Returns
     -------
     result : SolverResult
+        The certified solution.
     resolved_name : str
+        The backend that ran.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn_lad._problem import QuantileProblem
-    >>> problem = QuantileProblem(X=np.array([[0.0], [1.0], [2.0]]), y=np.array([0.0, 1.0, 3.0]),
-    ...                           tau=0.5)
+    >>> from sklearn_lad.solvers import run_solver
+    >>> X = np.arange(6.0).reshape(-1, 1)
+    >>> problem = QuantileProblem(X=X, y=2.0 * X[:, 0] + 1.0, tau=0.5)
     >>> result, name = run_solver("highs", problem)
+    >>> name, result.coef.round(6).tolist(), round(float(result.intercept), 6)
+    ('highs', [2.0], 1.0)
     >>> result.status.value, result.certified
     ('optimal', True)
     """
@@ -364,7 +493,7 @@ def run_solver(
     if cls.exact and not result.status.failed:
         # The certificate's work is matrix-vector products and small factorisations, which one
         # BLAS thread does as fast, and without stalling when the cores are shared.
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             result = finalize(problem, result)
         result = dataclasses.replace(result, status=_status_after_certificate(result))
     check_status(result, cls.name)

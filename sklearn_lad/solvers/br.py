@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._design import RowDesign
 from .._face import certify
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from .._simplex import Basis, basic_dual, line_minimum
@@ -75,24 +76,17 @@ from ._base import NON_NEGATIVE_INT, NON_NEGATIVE_REAL, Solver, register_solver
 _REFRESH_EVERY = 50
 
 
-def _scaled_design(problem: QuantileProblem, aug) -> tuple[np.ndarray, np.ndarray]:
-    """The augmented design with every column scaled to unit max-abs, and the scales.
+def _scaled_design(aug: RowDesign) -> tuple[np.ndarray, np.ndarray]:
+    """The augmented design as a dense array with every column scaled to unit max-abs, and the
+    scales.
 
     Equilibrated columns give the pivots and the rank test one scale; the coefficients are
-    scaled back at the end.
+    scaled back at the end. The simplex reads single rows and whole columns at every pivot, so
+    it works on its own dense copy (``n x q``, the size of ``X``).
     """
-    m, q = aug.shape
-    n, off, pen = aug.n_samples, aug.offset, aug.penalized
-    A = np.zeros((m, q))
-    if off:
-        A[:n, 0] = 1.0
-    A[:n, off:] = problem.X
-    k = pen.size
-    if k:
-        A[n + np.arange(k), off + pen] = 1.0
-        A[n + k + np.arange(k), off + pen] = -1.0
-    scale = np.max(np.abs(A), axis=0)
+    scale = aug.column_max_abs()
     scale[scale == 0] = 1.0
+    A = aug.toarray()
     A /= scale
     return A, scale
 
@@ -407,7 +401,7 @@ class BarrodaleRobertsSolver(Solver):
         max_iter = self.options["max_iter"]
         max_iter = 10 * m + 1000 if max_iter is None else int(max_iter)
         tol = float(self.options["tol"])
-        A, scale = _scaled_design(problem, aug)
+        A, scale = _scaled_design(aug)
 
         def to_full(run: _Simplex) -> np.ndarray:
             beta = np.zeros(q)

@@ -64,7 +64,7 @@ class CvxpySolver(Solver):
             ) from exc
         aug = problem.augmented()
         m, q = aug.shape
-        design = aug.sparse_design() if problem.is_sparse else aug.dense_design()
+        design = aug.tocsr() if problem.is_sparse else aug.toarray()
         beta = cp.Variable(q)
         pos = cp.Variable(m, nonneg=True)
         neg = cp.Variable(m, nonneg=True)

@@ -7,7 +7,7 @@ iteration). For large samples the problem is first reduced by the preprocessing 
 the same paper: observations confidently above or below the fit are merged into two
 pseudo-observations and the prediction is verified on every observation afterwards. The iterate
 is turned into an exact vertex that is proved optimal by its basic dual, so the answer is the
-exact LP optimum (see ``_fn_core.py`` for the algorithm).
+exact LP optimum (see ``_interior_point.py`` and ``_preprocessing.py`` for the algorithm).
 
 References
 ----------
@@ -20,13 +20,11 @@ Journal on Optimization 2(4), 575-601.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
-import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
+from .._design import RowDesign, single_threaded_blas
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from ._base import (
     NON_NEGATIVE_INT,
@@ -36,35 +34,8 @@ from ._base import (
     StrOptions,
     register_solver,
 )
-from ._fn_core import (
-    RowDesign,
-    independent_columns,
-    preprocess_solve,
-    solve_exact,
-    sub_design,
-)
-
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    # Built once: scanning the loaded libraries costs milliseconds, the limit itself does not.
-    return ThreadpoolController()
-
-
-def _design(problem: QuantileProblem) -> RowDesign:
-    """The augmented problem of ``problem`` (same row order) as a :class:`RowDesign`."""
-    aug = problem.augmented()
-    X = problem.X
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-    off = int(problem.fit_intercept)
-    k = aug.penalized.size
-    q = X.shape[1] + off
-    E = np.zeros((2 * k, q))
-    E[np.arange(k), off + aug.penalized] = 1.0
-    E[k + np.arange(k), off + aug.penalized] = -1.0
-    y = np.concatenate([problem.y, np.zeros(2 * k)])
-    return RowDesign(X, problem.fit_intercept, E, y, aug.weights)
+from ._interior_point import independent_columns, solve_exact
+from ._preprocessing import preprocess_solve
 
 
 @register_solver
@@ -110,22 +81,22 @@ class FrischNewtonSolver(Solver):
     }
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
-        full = _design(problem)
+        full = problem.augmented()
         # The products here are thin (n x q) and memory-bound and the factorisations small
         # (q x q): a BLAS thread pool only adds synchronisation, which on a busy 2-core machine
         # made matrix-vector products 10-40x and 200 x 200 Cholesky factorisations 100x slower.
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             return self._solve(problem, full, warm_start)
 
     def _solve(self, problem: QuantileProblem, full: RowDesign, warm_start) -> SolverResult:
         opts = self.options
         max_iter = int(opts["max_iter"])
         tau = problem.tau
-        n = full.n
+        n, q = full.n_samples, full.n_columns
         preprocess = opts["preprocess"]
         if preprocess == "auto":
             preprocess = n >= int(opts["preprocess_min_n"])
-        subsample = math.ceil(math.sqrt(full.q) * n ** (2.0 / 3.0))
+        subsample = math.ceil(math.sqrt(q) * n ** (2.0 / 3.0))
         preprocess = bool(preprocess) and subsample < n // 2
         gram = index = None
         if preprocess:
@@ -133,19 +104,18 @@ class FrischNewtonSolver(Solver):
             index = np.sort(rng.choice(n, size=subsample, replace=False))
             # Columns independent on a subsample are independent on all rows: the full Gram
             # matrix (a pass over X) is only needed when the subsample is rank deficient.
-            probe = sub_design(full, index, [], [], [])
-            keep = independent_columns(probe)
+            keep = independent_columns(full.subset(index))
             if not keep.all():
                 keep = independent_columns(full)
         else:
-            gram = full.gram(full.u)
+            gram = full.gram(full.weights)
             keep = independent_columns(full, gram)
         design = full if keep.all() else full.take_columns(keep)
         beta0 = None
         if warm_start is not None:
             coef, intercept = warm_start
             start = problem.join(np.asarray(coef, dtype=float), float(intercept))
-            if start.shape == (full.q,) and np.all(np.isfinite(start)):
+            if start.shape == (q,) and np.all(np.isfinite(start)):
                 beta0 = start[keep]
         result = None
         diagnostics = SolverDiagnostics(preprocessed=False)
@@ -168,7 +138,7 @@ class FrischNewtonSolver(Solver):
                 design, tau, beta0, tol=float(opts["tol"]), max_iter=max_iter,
                 gram=gram if gram is not None and keep.all() else None,
             )
-        beta = np.zeros(full.q)
+        beta = np.zeros(q)
         beta[keep] = result.beta
         coef, intercept = problem.split(beta)
         # The dual handed over is the exact basic dual of a proved vertex, or else the

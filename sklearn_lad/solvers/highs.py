@@ -55,7 +55,7 @@ class HighsSolver(Solver):
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
         aug = problem.augmented()
         m, q = aug.shape
-        design = aug.sparse_design() if problem.is_sparse else aug.dense_design()
+        design = aug.tocsr() if problem.is_sparse else aug.toarray()
         identity = sp.identity(m, format="csr")
         a_eq = sp.hstack([sp.csr_matrix(design), identity, -identity], format="csc")
         cost = np.concatenate(

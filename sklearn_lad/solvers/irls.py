@@ -71,10 +71,9 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, qr
-from threadpoolctl import threadpool_limits
 
+from .._design import RowDesign, single_threaded_blas
 from .._face import certify, independent_rows
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from .._simplex import Basis, basic_dual, dual_at_bounds, line_search
@@ -93,8 +92,6 @@ from ._base import (
     register_solver,
 )
 
-# Rows per block when forming A' V A: blocks that fit in cache beat one big temporary.
-_BLOCK = 8192
 # BLAS runs single-threaded inside the solver for designs with at most this many columns and
 # at least this many entries (see `solve`); below that size OpenBLAS does not spawn threads
 # and limiting them would cost more (a few ms) than it saves.
@@ -102,81 +99,6 @@ _THREADED_Q = 64
 _SINGLE_THREAD_SIZE = 200_000
 # Reciprocal condition number below which an exchange basis counts as singular.
 _EXCHANGE_RCOND = 1e-14
-
-
-class _Rows:
-    """The augmented design (observations, then pseudo-rows ``+e_j``, ``-e_j``) as IRLS needs it.
-
-    Dense ``X`` is copied once to a ``(q, n)`` C-ordered array (intercept row first), the layout
-    in which blocked ``A' V A`` and both products are fastest; sparse ``X`` is kept sparse.
-    """
-
-    def __init__(self, problem: QuantileProblem) -> None:
-        X = problem.X
-        n, p = X.shape
-        self.n = n
-        self.offset = int(problem.fit_intercept)
-        self.q = p + self.offset
-        self.sparse = sp.issparse(X)
-        if self.sparse:
-            blocks = [sp.csr_matrix(X)]
-            if self.offset:
-                blocks.insert(0, sp.csr_matrix(np.ones((n, 1))))
-            self.A = sp.hstack(blocks, format="csr")
-            self.At = self.A.T.tocsr()
-        else:
-            self.At = np.empty((self.q, n))
-            if self.offset:
-                self.At[0] = 1.0
-            self.At[self.offset :] = X.T
-        penalty = problem.penalty
-        self.penalized = np.flatnonzero(penalty > 0)
-        self.cols = self.offset + self.penalized
-        self.pen = penalty[self.penalized] * problem.weight_sum  # weight of each pseudo-row
-        self.k = self.penalized.size
-        self.y = np.concatenate([problem.y, np.zeros(2 * self.k)])
-        self.w = np.concatenate([problem.weights, self.pen, self.pen])
-        self.m = n + 2 * self.k
-
-    def obs_matvec(self, beta: np.ndarray) -> np.ndarray:
-        if self.sparse:
-            return np.asarray(self.A @ beta).ravel()
-        return self.At.T @ beta
-
-    def matvec(self, beta: np.ndarray) -> np.ndarray:
-        """``A @ beta`` over all augmented rows."""
-        pen = beta[self.cols]
-        return np.concatenate([self.obs_matvec(beta), pen, -pen])
-
-    def rmatvec(self, d: np.ndarray) -> np.ndarray:
-        """``A.T @ d`` for ``d`` over all augmented rows."""
-        n, k = self.n, self.k
-        out = np.asarray(self.At @ d[:n]).ravel()
-        out[self.cols] += d[n : n + k] - d[n + k :]
-        return out
-
-    def rows(self, index: np.ndarray) -> np.ndarray:
-        """Dense rows ``A[index]``."""
-        out = np.zeros((index.size, self.q))
-        obs = index < self.n
-        if obs.any():
-            block = self.At[:, index[obs]]
-            out[obs] = (block.toarray() if self.sparse else block).T
-        pseudo = np.flatnonzero(~obs)
-        if pseudo.size:
-            j = index[pseudo] - self.n
-            out[pseudo, self.cols[j % self.k]] = np.where(j < self.k, 1.0, -1.0)
-        return out
-
-    def gram(self, v: np.ndarray) -> np.ndarray:
-        """``A_obs' diag(v) A_obs`` (observation rows only) as a dense array."""
-        if self.sparse:
-            return (self.At.multiply(v[None, :]).tocsr() @ self.A).toarray()
-        gram = np.zeros((self.q, self.q))
-        for start in range(0, self.n, _BLOCK):
-            block = self.At[:, start : start + _BLOCK]
-            gram += (block * v[start : start + _BLOCK]) @ block.T
-        return gram
 
 
 def _solve_normal(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -210,13 +132,13 @@ def _smallest(values: np.ndarray, count: int, threshold: float) -> tuple[np.ndar
     return index, 2.0 * float(values[index].max(initial=0.0))
 
 
-def _candidate_basis(rows: _Rows, score: np.ndarray, rank: int) -> np.ndarray:
+def _candidate_basis(rows: RowDesign, score: np.ndarray, rank: int) -> np.ndarray:
     """Up to ``rank`` linearly independent rows with the smallest ``score``.
 
     The scan is bounded: if a numerically rank-deficient design yields fewer independent rows
     within the first ``max(20 q, 2000)`` candidates, those are returned.
     """
-    m, q = rows.m, rows.q
+    m, q = rows.shape
     limit = min(rank, m)
     take = min(m, 2 * q + 8)
     cap = min(m, max(20 * q, 2000))
@@ -232,18 +154,18 @@ def _candidate_basis(rows: _Rows, score: np.ndarray, rank: int) -> np.ndarray:
         take = min(cap, 4 * take)
 
 
-def _exchange_basis(rows: _Rows, basis: np.ndarray) -> Basis | None:
+def _exchange_basis(rows: RowDesign, basis: np.ndarray) -> Basis | None:
     """The factorised basis of linearly independent rows ``basis``.
 
     With fewer rows than ``q`` (a rank-deficient design) it is taken on as many linearly
     independent columns (QR with column pivoting), which span the same fits.
     """
     full = rows.rows(basis)
-    if basis.size < rows.q:
+    if basis.size < rows.n_columns:
         pivots = qr(full, mode="r", pivoting=True, check_finite=False)[1]
         columns = np.sort(pivots[: basis.size])
     else:
-        columns = np.arange(rows.q)
+        columns = np.arange(rows.n_columns)
     return Basis.factor(basis, columns, full[:, columns], rcond=_EXCHANGE_RCOND)
 
 
@@ -262,7 +184,7 @@ def _basic_boxes(basis, lower, upper, w, n: int, k: int):
 
 
 def _exchange(
-    rows: _Rows, tau: float, basis: np.ndarray, max_steps: int, max_violated: int | None = None
+    rows: RowDesign, tau: float, basis: np.ndarray, max_steps: int, max_violated: int | None = None
 ):
     """Descend from the vertex of ``basis`` by basis exchanges until its dual is feasible.
 
@@ -273,7 +195,7 @@ def _exchange(
     is optimal (up to rounding; ``certify`` confirms it independently). With ``max_violated``,
     a starting basis with more basic dual values outside their box is left alone (0 steps).
     """
-    y, w, n, k, q = rows.y, rows.w, rows.n, rows.k, rows.q
+    y, w, n, k, q = rows.y, rows.weights, rows.n_samples, rows.penalized.size, rows.n_columns
     if max_violated is None:
         max_violated = q
     basis = basis.copy()
@@ -396,14 +318,17 @@ class IrlsSolver(Solver):
         # Every product here streams a tall, narrow array: memory-bound work that a second
         # BLAS thread does not speed up, while threads spinning on a shared machine slowed
         # whole fits 3-5x in our measurements.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_threaded_blas():
             return self._solve(problem, warm_start, opts)
 
     def _solve(self, problem: QuantileProblem, warm_start, opts: dict) -> SolverResult:
-        aug = problem.augmented()
-        rows = _Rows(problem)
-        tau, W, q = problem.tau, problem.weight_sum, rows.q
-        y, w, cols, pen = problem.y, problem.weights, rows.cols, rows.pen
+        # Column-major X: the blocked A' V A and both products stream it fastest (one copy of
+        # X when it is row-major; none when it already is column-major or sparse).
+        rows = problem.augmented(order="F")
+        n, k = rows.n_samples, rows.penalized.size
+        tau, W, q = problem.tau, problem.weight_sum, rows.n_columns
+        y, w = problem.y, problem.weights
+        cols, pen = rows.offset + rows.penalized, rows.weights[n : n + k]
         tilt = (tau - 0.5) * w
         max_exchange = 2 * q + 20 if opts["max_exchange"] is None else int(opts["max_exchange"])
         stats = {"irls_steps": 0, "exchange_steps": 0, "certificate_attempts": 0}
@@ -440,7 +365,7 @@ class IrlsSolver(Solver):
                     beta = vertex
                 tried.add(np.sort(basis).tobytes())
             stats["certificate_attempts"] += 1
-            cert = certify(aug, beta, basis=basis)
+            cert = certify(rows, beta, basis=basis)
             if cert.certified:
                 return cert
             if dual is not None:
@@ -465,11 +390,7 @@ class IrlsSolver(Solver):
         eigen = np.linalg.eigvalsh(full_gram * scale[:, None] * scale[None, :])
         rank = numerical_rank(eigen, GRAM_RANK_RTOL)
         # Bound on |A'd| that rounding alone can produce, per column: max_i |A_ij| sum_i |d_i|.
-        if rows.sparse:
-            column_max = np.asarray(abs(rows.At).max(axis=1).todense()).ravel()
-        else:
-            column_max = np.abs(rows.At).max(axis=1, initial=0.0)
-        column_max[cols] = np.maximum(column_max[cols], 1.0)
+        column_max = rows.column_max_abs()
 
         # Start: the warm start, else weighted least squares (Schlossmacher's start).
         if warm_start is not None:
@@ -481,8 +402,8 @@ class IrlsSolver(Solver):
                     f"expected {problem.n_features}."
                 )
         else:
-            beta = _solve_normal(gram_w, np.asarray(rows.At @ (w * y)).ravel())
-        r = y - rows.obs_matvec(beta)
+            beta = _solve_normal(gram_w, rows.rmatvec(w * y))
+        r = y - rows.fitted(beta)
         # Floors are relative to the residual scale of the start, or to the scale of y when
         # the start interpolates (n <= p).
         scale_r = float(w @ np.abs(r)) / W
@@ -506,7 +427,7 @@ class IrlsSolver(Solver):
             e = np.maximum(np.abs(r), eps_r)
             v = w / (2.0 * e)
             gram_obs = rows.gram(v)
-            grad_obs = np.asarray(rows.At @ (v * r + tilt)).ravel()
+            grad_obs = rows.rmatvec(v * r + tilt)
             gram, grad = gram_obs.copy(), grad_obs.copy()
             if cols.size:
                 e_b = np.maximum(np.abs(beta[cols]), eps_r / col_scale)
@@ -514,7 +435,7 @@ class IrlsSolver(Solver):
                 gram[cols, cols] += curv
                 grad[cols] -= curv * beta[cols]
             delta = _solve_normal(gram, grad)
-            u = rows.obs_matvec(delta)
+            u = rows.fitted(delta)
 
             # Dual point where the surrogate is stationary (after the full MM step): A'd = 0 up
             # to the accuracy of the solve, which is checked; scaled into the box.
@@ -537,7 +458,7 @@ class IrlsSolver(Solver):
             if cols.size:
                 t, _ = line_search(
                     np.concatenate([r, -beta[cols], beta[cols]]),
-                    np.concatenate([u, delta[cols], -delta[cols]]), rows.w, tau,
+                    np.concatenate([u, delta[cols], -delta[cols]]), rows.weights, tau,
                 )
             else:
                 t, _ = line_search(r, u, w, tau)
@@ -553,7 +474,7 @@ class IrlsSolver(Solver):
             # the line search stalls (at a kink the smoothed step cannot leave), when the gap
             # is small, and in any case after 8, 16, 32, ... steps: penalised problems approach
             # their zeros slowly, while exchanges from there finish in a few pivots.
-            nearest, threshold = _smallest(distance(r, beta), min(q, rows.m), threshold)
+            nearest, threshold = _smallest(distance(r, beta), min(q, rows.n_rows), threshold)
             key = np.sort(nearest).tobytes()
             steps = stats["irls_steps"]
             scheduled = steps >= 8 and steps & (steps - 1) == 0  # 8, 16, 32, ...
@@ -574,9 +495,9 @@ class IrlsSolver(Solver):
             beta = cert.beta.copy()
             # A pseudo-row +-e_j in the certified zero set means b_j = 0 at the optimum: make
             # it exactly 0 rather than the ~1e-30 the least-squares polish leaves.
-            pseudo = cert.zero_set[cert.zero_set >= rows.n] - rows.n
+            pseudo = cert.zero_set[cert.zero_set >= n] - n
             if pseudo.size:
-                beta[cols[pseudo % rows.k]] = 0.0
+                beta[cols[pseudo % k]] = 0.0
             coef, intercept = problem.split(beta)
             return SolverResult(
                 coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
