@@ -11,6 +11,7 @@ from ._estimators import LADLasso, LADRegressor, QuantileLasso, QuantileRegresso
 from ._multi_quantile import QuantileProcessRegressor
 from ._objective import quantile_objective
 from ._path import quantile_path
+from ._tau_process import QuantileProcess, quantile_process
 from .losses import neg_pinball_loss_at_own_tau, pinball_loss
 from .solvers import available_solvers, registered_solvers
 
@@ -23,6 +24,7 @@ __all__ = [
     "LADRegressor",
     "QuantileLasso",
     "QuantileLassoCV",
+    "QuantileProcess",
     "QuantileProcessRegressor",
     "QuantileRegressor",
     "alpha_max",
@@ -31,5 +33,6 @@ __all__ = [
     "pinball_loss",
     "quantile_objective",
     "quantile_path",
+    "quantile_process",
     "registered_solvers",
 ]

@@ -1,0 +1,446 @@
+"""The quantile process: the exact solution at every ``tau`` in (0, 1), by parametric programming.
+
+The quantile-regression LP ``min sum_i w_i rho_tau(y_i - a_i b)`` has a feasible set free of
+``tau``; only the costs move, and they are affine in it: a positive residual costs ``tau w_i``, a
+negative one ``(1 - tau) w_i``, so the dual box is ``[(tau - 1) w_i, tau w_i]``. The optimal
+vertex is therefore piecewise constant in ``tau`` (Koenker and d'Orey 1987; Koenker 2005, section
+6.3): finitely many breakpoints ``0 < tau_1 < ... < tau_m < 1``, one vertex ``b(tau)`` on each
+piece between them, both neighbours optimal at a breakpoint. The dual solution (the regression
+rank scores of Gutenbrunner and Jureckova 1992, here in sklearn-lad's convention
+``d_i = a_i - (1 - tau) w_i`` in ``[(tau - 1) w_i, tau w_i]``) is piecewise linear and
+continuous in ``tau``, zero at both ends.
+
+:func:`quantile_process` starts from the exact fit at a small ``tau`` (any exact backend) and
+walks every breakpoint with the shared simplex engine's parametric simplex
+(:class:`sklearn_lad._simplex.ParametricSimplex` with
+:meth:`~sklearn_lad._simplex.AffineCosts.tau_process` costs): at each breakpoint the dual
+constraint that reaches its bound is pivoted on, giving the vertex of the next piece. It owns
+no simplex of its own.
+
+References
+----------
+Koenker, R. and d'Orey, V. (1987). Algorithm AS 229: Computing regression quantiles. Journal of
+the Royal Statistical Society, Series C 36(3), 383-393.
+Gutenbrunner, C. and Jureckova, J. (1992). Regression rank scores and regression quantiles.
+Annals of Statistics 20(1), 305-330.
+Koenker, R. (2005). Quantile Regression. Cambridge University Press, section 6.3.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.utils.validation import _num_samples
+
+from ._duplicates import merge_duplicate_rows
+from ._multi_quantile import _check_levels
+from ._problem import QuantileProblem
+from ._simplex import AffineCosts, ObservationRows, ParametricSimplex, Piece, basic_dual
+from ._validation import build_problem
+from .solvers import run_solver
+
+__all__ = ["QuantileProcess", "process_of_problem", "quantile_process"]
+
+
+@dataclass(frozen=True)
+class _DualPieces:
+    """The dual on every piece of the walk (pivots without a new solution included).
+
+    On piece ``k`` (``knots[k]`` to ``knots[k+1]``) a non-basic observation's dual value is at
+    the bound of its side, ``tau w_i`` above the fit and ``(tau - 1) w_i`` below (``sides``,
+    packed bits, 1 = above); the basic observations ``rows[k]`` have ``values[k][0] + tau *
+    values[k][1]``. This takes ``O(n / 8 + p)`` bytes per piece, not ``O(n)`` floats.
+    """
+
+    knots: np.ndarray
+    sides: np.ndarray
+    rows: tuple
+    values: tuple
+    merged_weights: np.ndarray  # of the walked problem (duplicate rows merged)
+    inverse: np.ndarray         # caller's kept row -> walked row
+    share: np.ndarray           # caller's kept row's share of its walked row's weight
+    kept: np.ndarray            # caller's rows with positive weight
+    weights: np.ndarray         # the caller's weights (zeros where dropped)
+
+    def at(self, tau: float) -> np.ndarray:
+        k = int(np.clip(np.searchsorted(self.knots, tau, side="right") - 1, 0,
+                        len(self.rows) - 1))
+        w = self.merged_weights
+        above = np.unpackbits(self.sides[k], count=w.size).astype(bool)
+        merged = np.where(above, tau * w, (tau - 1.0) * w)
+        merged[self.rows[k]] = self.values[k][0] + tau * self.values[k][1]
+        # A merged row's dual value is shared among its copies in proportion to their
+        # weights: each copy's box scales with its weight and A'd is unchanged.
+        full = np.zeros(self.weights.size)
+        full[self.kept] = merged[self.inverse] * self.share
+        return full
+
+
+@dataclass(frozen=True)
+class QuantileProcess:
+    """The exact quantile-regression solution for every ``tau`` in (0, 1).
+
+    Returned by :func:`quantile_process`; not meant to be built by hand.
+
+    Parameters
+    ----------
+    taus : ndarray of shape (n_breakpoints,)
+        The breakpoints (see Attributes).
+    coef : ndarray of shape (n_breakpoints + 1, n_features)
+        The solution on each piece.
+    intercept : ndarray of shape (n_breakpoints + 1,)
+        The intercept on each piece.
+    n_iter : int
+        Pivots of the walk.
+    _dual : _DualPieces
+        The dual on every piece of the walk (private).
+
+    Attributes
+    ----------
+    taus : ndarray of shape (n_breakpoints,)
+        The breakpoints, increasing, where the solution changes.
+    coef : ndarray of shape (n_breakpoints + 1, n_features)
+        Row ``k`` is the solution on ``(taus[k-1], taus[k])`` (with ``taus[-1] = 0`` and
+        ``taus[n_breakpoints] = 1``); at a breakpoint both neighbouring rows are optimal.
+    intercept : ndarray of shape (n_breakpoints + 1,)
+        The intercepts, likewise (zeros without an intercept).
+    n_iter : int
+        Simplex pivots of the walk (degenerate ones included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad import quantile_process
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0]])
+    >>> y = np.array([0.0, 2.0, 1.0, 4.0, 3.0])
+    >>> process = quantile_process(X, y)
+    >>> process.taus.size + 1 == process.coef.shape[0]
+    True
+    >>> coef, intercept = process.coef_at([0.5])
+    >>> process.rank_scores(0.5).shape
+    (5,)
+    """
+
+    taus: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: int
+    _dual: _DualPieces
+
+    @property
+    def piece_lengths(self) -> np.ndarray:
+        """Length of each piece of (0, 1), one per row of :attr:`coef`."""
+        return np.diff(np.concatenate([[0.0], self.taus, [1.0]]))
+
+    def piece_of(self, taus: ArrayLike) -> np.ndarray:
+        """Row of :attr:`coef` optimal at each level (the left piece at a breakpoint).
+
+        Parameters
+        ----------
+        taus : array-like of float
+            Levels in (0, 1).
+
+        Returns
+        -------
+        ndarray of int of shape (len(taus),)
+            Row indices into :attr:`coef` and :attr:`intercept`.
+        """
+        return np.searchsorted(self.taus, _check_levels(taus), side="left")
+
+    def coef_at(self, taus: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """The solution at any levels.
+
+        Parameters
+        ----------
+        taus : array-like of float
+            Levels in (0, 1).
+
+        Returns
+        -------
+        coef : ndarray of shape (len(taus), n_features)
+            The coefficients at each level.
+        intercept : ndarray of shape (len(taus),)
+            The intercepts at each level.
+        """
+        rows = self.piece_of(taus)
+        return self.coef[rows], self.intercept[rows]
+
+    def predict(self, X: ArrayLike, taus: ArrayLike) -> np.ndarray:
+        """Predicted conditional quantiles at any levels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        taus : array-like of float
+            Levels in (0, 1).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, len(taus))
+            Column ``k`` holds the quantiles at ``taus[k]``.
+        """
+        coef, intercept = self.coef_at(taus)
+        return np.asarray(X @ coef.T).reshape(-1, coef.shape[0]) + intercept
+
+    def dual_at(self, tau: float) -> np.ndarray:
+        """A dual solution at ``tau``, in ``[(tau - 1) w_i, tau w_i]`` per training row.
+
+        Continuous and piecewise linear in ``tau``, zero at 0 and 1; unique where the primal
+        vertex is not degenerate.
+
+        Parameters
+        ----------
+        tau : float
+            Level in (0, 1).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The dual value of each training row (0 for rows with zero weight).
+        """
+        return self._dual.at(float(_check_levels([tau])[0]))
+
+    def rank_scores(self, tau: float) -> np.ndarray:
+        """Regression rank scores ``a_i(tau)`` in [0, 1] (Gutenbrunner and Jureckova 1992).
+
+        ``a_i = dual_i / w_i + 1 - tau``: 1 above the fit, 0 below, in between on it; R's
+        ``rq(tau=-1)$dsol``.
+
+        Parameters
+        ----------
+        tau : float
+            Level in (0, 1).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The rank score of each training row (``nan`` for rows with zero weight).
+        """
+        tau = float(_check_levels([tau])[0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores = self._dual.at(tau) / self._dual.weights + 1.0 - tau
+        scores[self._dual.weights == 0] = np.nan
+        return scores
+
+
+# The walk stops this close to 0 and 1: at the ends the dual box degenerates to one side
+# ([-w, 0] or [0, w]) and every dual constraint touches zero, so the engine would report spurious
+# breakpoints at 1 - 1e-16. A breakpoint this close to an end needs a weight share below 1e-11.
+_END = 1e-11
+# Two neighbouring pieces whose coefficients differ by less than this (relative) are one piece:
+# a degenerate pivot changes the basis but not the solution.
+_SAME = 1e-12
+# Past a degenerate breakpoint the walk resumes this far beyond it (see _walk_to).
+_NUDGE = 1e-12
+_MAX_PIVOTS = 1_000_000
+# The walk starts at the exact fit of the first of these levels that is a unique vertex.
+_STARTS = (0.5, 0.4812, 0.5277, 0.3141, 0.6931)
+
+
+def _start_vertex(engine, problem: QuantileProblem, solver: str):
+    """An optimal vertex to start the walk from, and its level."""
+    for tau in _STARTS:
+        result, _ = run_solver(solver, dataclasses.replace(problem, tau=tau))
+        if not result.unique:
+            continue  # the canonical point of a face is not a vertex
+        beta = problem.join(result.coef, result.intercept)
+        vertex = engine.vertex_from_point(beta, tau, result.dual)
+        if vertex is not None:
+            return vertex, tau
+    raise RuntimeError(
+        "no level near the median has a unique optimum to start the quantile process from; "
+        "the design may be degenerate (collinear columns?)."
+    )
+
+
+def _basic_values(vertex) -> np.ndarray:
+    """Constant and slope in ``tau`` of the basic observations' dual values, (2, |Z|)."""
+    if vertex.Z.size == 0:
+        return np.zeros((2, 0))
+    return basic_dual(vertex.basis, vertex.g, np.zeros((2, vertex.E.size)))
+
+
+def _merge(pieces: list) -> tuple[np.ndarray, np.ndarray]:
+    """Breakpoints where the solution changes and the solution on each merged piece.
+
+    A degenerate pivot changes the basis (and the dual's slope) but not the solution; such
+    breakpoints are dropped from ``taus`` (the dual keeps them).
+    """
+    betas = [pieces[0].vertex.beta]
+    breaks = []
+    for piece in pieces[1:]:
+        beta = piece.vertex.beta
+        scale = max(1.0, float(np.abs(betas[-1]).max(initial=0.0)))
+        if np.max(np.abs(beta - betas[-1])) > _SAME * scale:
+            breaks.append(piece.start)
+            betas.append(beta)
+    return np.array(breaks), np.array(betas)
+
+
+def _dual_pieces(pieces: list, merged: QuantileProblem, inverse, problem: QuantileProblem,
+                 kept, n_samples: int, weight_scale: float) -> _DualPieces:
+    knots = np.array([0.0] + [p.start for p in pieces[1:]] + [1.0])
+    sides = np.array([np.packbits(p.vertex.side > 0) for p in pieces])
+    rows = tuple(p.vertex.Z.copy() for p in pieces)
+    # The engine's costs are normalised by sum(w); the dual values scale with the weights.
+    # The validation rescaled the weights by a power of two (weight_scale undoes it), so that
+    # the dual's box is the caller's [(tau - 1) w, tau w].
+    values = tuple(_basic_values(p.vertex) * (merged.weight_sum * weight_scale)
+                   for p in pieces)
+    kept = np.arange(problem.n_samples) if kept is None else np.asarray(kept)
+    weights = np.zeros(n_samples)
+    weights[kept] = problem.weights * weight_scale
+    share = problem.weights / merged.weights[inverse]
+    return _DualPieces(knots, sides, rows, values, merged.weights * weight_scale, inverse,
+                       share, kept, weights)
+
+
+def _walk_to(engine, vertex, start: float, end: float) -> list:
+    """The pieces from ``start`` to ``end`` (either direction), by the engine's steps.
+
+    The engine's own :meth:`~sklearn_lad._simplex.ParametricSimplex.walk` with one change: at
+    a degenerate breakpoint, where the pivot leads to a vertex whose next breakpoint is again
+    the same ``t`` (several dual constraints reach zero together and the pivots can cycle),
+    the walk moves to ``t +- _NUDGE`` and lets the engine's simplex steps find the vertex
+    optimal there, which is the next piece's. A piece shorter than ``_NUDGE`` is skipped.
+    """
+    way = 1.0 if end >= start else -1.0
+    patience = 3 * engine.q + 30
+    max_steps = 5 * (engine.n + engine.q) + 50
+    pieces, t = [], float(start)
+    upcoming = engine.next_breakpoint(vertex, t, end)
+    for _ in range(_MAX_PIVOTS):
+        t_next, index = upcoming
+        if t_next != t or index < 0:
+            pieces.append(Piece(t, t_next, vertex))
+        if index < 0:
+            return pieces
+        t = t_next
+        moved, _ = engine.step(vertex, t, index, 0.0)
+        if moved is not None:
+            moved, _ = engine.advance(moved, t, patience, max_steps)
+        if moved is not None:
+            upcoming = engine.next_breakpoint(moved, t, end)
+        if moved is None or upcoming[0] == t:
+            nudged = t + way * _NUDGE
+            if way * (end - nudged) <= 0:
+                return pieces
+            moved, _ = engine.advance(vertex if moved is None else moved, nudged, patience,
+                                      max_steps)
+            if moved is None:
+                raise RuntimeError(f"the parametric simplex met a singular basis at tau={t}")
+            pieces.append(Piece(t, nudged, moved))
+            t = nudged
+            upcoming = engine.next_breakpoint(moved, t, end)
+        vertex = moved
+    raise RuntimeError(f"the parametric simplex did not finish in {_MAX_PIVOTS} pivots")
+
+
+def _walk(problem: QuantileProblem, solver: str):
+    """The walk's pieces in increasing ``tau``."""
+    penalty = np.zeros(problem.n_features + int(problem.fit_intercept))
+    engine = ParametricSimplex(
+        ObservationRows.of(problem.X, problem.y, problem.fit_intercept), problem.y,
+        AffineCosts.tau_process(problem.weights / problem.weight_sum, penalty),
+    )
+    start, tau = _start_vertex(engine, problem, solver)
+    down = _walk_to(engine, start, tau, _END)
+    up = _walk_to(engine, start, tau, 1.0 - _END)
+    # The downward walk's pieces reversed, each with its start and end swapped.
+    return [Piece(p.end, p.start, p.vertex) for p in reversed(down)] + up
+
+
+def process_of_problem(problem: QuantileProblem, solver: str = "auto",
+                       kept: np.ndarray | None = None, n_samples: int | None = None,
+                       weight_scale: float = 1.0) -> QuantileProcess:
+    """The quantile process of a validated problem (its ``tau`` is ignored).
+
+    For the dual: ``kept`` maps the problem's rows to the caller's (rows of zero weight
+    removed), ``n_samples`` is the caller's row count and ``weight_scale`` the caller's weights
+    over the problem's.
+    """
+    merged, inverse = merge_duplicate_rows(problem)
+    try:
+        pieces = _walk(merged, solver)
+    except RuntimeError as exc:
+        raise RuntimeError(
+            f"the quantile process could not be computed ({exc}). Fit a grid of levels with "
+            "QuantileProcessRegressor(taus=...) instead."
+        ) from exc
+    taus, beta = _merge(pieces)
+    off = int(problem.fit_intercept)
+    intercept = beta[:, 0].copy() if off else np.zeros(beta.shape[0])
+    total = problem.n_samples if n_samples is None else n_samples
+    dual = _dual_pieces(pieces, merged, inverse, problem, kept, total, weight_scale)
+    return QuantileProcess(taus, beta[:, off:].copy(), intercept, len(pieces), dual)
+
+
+def quantile_process(
+    X: ArrayLike,
+    y: ArrayLike,
+    sample_weight: ArrayLike | None = None,
+    fit_intercept: bool = True,
+) -> QuantileProcess:
+    """The exact linear quantile regression for every ``tau`` in (0, 1) at once.
+
+    The solution is piecewise constant in ``tau``; this returns every breakpoint and the
+    solution on every piece, computed by the parametric simplex of the shared engine from one
+    exact fit near the median (Koenker and d'Orey 1987; R's ``rq(tau=-1)``).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Target values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights; a weight of ``k`` is ``k`` repeated rows.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+
+    Returns
+    -------
+    QuantileProcess
+        ``taus`` (breakpoints), ``coef`` and ``intercept`` (one row per piece), and
+        ``coef_at``, ``predict``, ``dual_at`` and ``rank_scores`` to evaluate the solution and
+        the dual (rank-score) process at any level.
+
+    Raises
+    ------
+    ValueError
+        On invalid input (as the estimators).
+    RuntimeError
+        When the engine meets a singular basis it cannot pivot out of (degenerate designs).
+
+    See Also
+    --------
+    QuantileProcessRegressor : ``taus="all"`` wraps this as an estimator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad import quantile_process
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(size=(50, 1))
+    >>> y = X[:, 0] + rng.normal(size=50)
+    >>> process = quantile_process(X, y)
+    >>> bool(np.all(np.diff(process.taus) > 0))
+    True
+    >>> process.coef.shape == (process.taus.size + 1, 1)
+    True
+    """
+    problem, zero_weight_rows = build_problem(None, X, y, sample_weight, tau=0.5,
+                                              fit_intercept=bool(fit_intercept))
+    scale = 1.0
+    if sample_weight is not None:
+        # Validation scaled the weights by a power of two; the dual is in the caller's units.
+        scale = float(np.max(np.asarray(sample_weight, dtype=float))) / float(
+            problem.weights.max())
+    if zero_weight_rows is None:
+        return process_of_problem(problem, weight_scale=scale)
+    return process_of_problem(problem, kept=zero_weight_rows.kept, n_samples=_num_samples(y),
+                              weight_scale=scale)

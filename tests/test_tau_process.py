@@ -1,0 +1,136 @@
+"""The exact quantile process: R's breakpoints, single fits at random taus, the dual process."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from sklearn_lad import QuantileProcessRegressor, QuantileRegressor, quantile_process
+from sklearn_lad._problem import QuantileProblem
+
+with open("tests/data/r_process.json") as handle:
+    R_PROCESS = {record["dataset"]: record for record in json.load(handle)}
+
+
+def _data(name):
+    data = pd.read_csv(f"tests/data/{name}.csv")
+    return data.drop(columns="y").to_numpy(), data["y"].to_numpy()
+
+
+def _r_changes(record):
+    """R's breakpoints where the solution changes, and the solution on each piece."""
+    taus = np.array(record["taus"])
+    beta = np.column_stack([record["intercept"], record["coef"]])
+    scale = np.abs(beta).max()
+    pieces, breaks = [beta[0]], []
+    # Column k is the solution on [taus[k], taus[k + 1]]; the last column (tau = 1) repeats.
+    for k in range(1, taus.size - 1):
+        if np.max(np.abs(beta[k] - pieces[-1])) > 1e-9 * scale:
+            breaks.append(taus[k])
+            pieces.append(beta[k])
+    return np.array(breaks), np.array(pieces)
+
+
+@pytest.mark.parametrize("name", ["engel", "stackloss"])
+def test_breakpoints_and_pieces_equal_r(name):
+    X, y = _data(name)
+    process = quantile_process(X, y)
+    breaks, pieces = _r_changes(R_PROCESS[name])
+    assert process.taus.shape == breaks.shape
+    assert_allclose(process.taus, breaks, rtol=0, atol=1e-8)
+    ours = np.column_stack([process.intercept, process.coef])
+    assert_allclose(ours, pieces, rtol=1e-8, atol=1e-8 * np.abs(pieces).max())
+
+
+@pytest.mark.parametrize("name", ["engel", "stackloss"])
+def test_random_taus_equal_single_fits(name):
+    X, y = _data(name)
+    process = quantile_process(X, y)
+    rng = np.random.default_rng(0)
+    taus = rng.uniform(0.002, 0.998, size=200)
+    coef, intercept = process.coef_at(taus)
+    for k, tau in enumerate(taus):
+        problem = QuantileProblem(X=X, y=y, tau=float(tau))
+        single = QuantileRegressor(tau=float(tau)).fit(X, y)
+        ours = problem.objective(coef[k], intercept[k])
+        assert abs(ours - single.objective_) <= 1e-9 * single.objective_, tau
+
+
+def test_rank_scores_equal_r_on_engel():
+    X, y = _data("engel")
+    process = quantile_process(X, y)
+    record = R_PROCESS["engel"]
+    r_taus = np.array(record["taus"])
+    r_scores = np.array(record["dual"])  # R's rank scores, in [0, 1], at its breakpoints
+    # Two households are identical: only the sum of their scores is determined, so compare
+    # sums over groups of identical rows.
+    _, group = np.unique(np.column_stack([X, y]), axis=0, return_inverse=True)
+    group = group.ravel()
+
+    def by_group(scores):
+        return np.bincount(group, weights=scores)
+
+    # R's rank scores are linear between its breakpoints (and exact to about 1e-8); compare
+    # in the middle of each piece.
+    for k in range(r_taus.size - 1):
+        tau = 0.5 * (r_taus[k] + r_taus[k + 1])
+        expected = 0.5 * (r_scores[k] + r_scores[k + 1])
+        assert_allclose(by_group(process.rank_scores(tau)), by_group(expected), atol=1e-7,
+                        err_msg=f"tau={tau}")
+
+
+@pytest.mark.parametrize("name", ["engel", "stackloss"])
+def test_dual_is_optimal_at_random_taus(name):
+    # Stackloss has ties, so its dual is not unique: check feasibility and strong duality.
+    X, y = _data(name)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, size=y.size)
+    process = quantile_process(X, y, sample_weight=w)
+    A = np.column_stack([np.ones(y.size), X])
+    for tau in np.random.default_rng(3).uniform(0.01, 0.99, size=50):
+        d = process.dual_at(tau)
+        assert np.all(d <= tau * w + 1e-12) and np.all(d >= (tau - 1.0) * w - 1e-12)
+        assert_allclose(A.T @ d, 0.0, atol=1e-9 * np.abs(A).max() * w.sum())
+        coef, intercept = process.coef_at([tau])
+        objective = QuantileProblem(X=X, y=y, tau=tau, sample_weight=w).objective(
+            coef[0], intercept[0])
+        assert_allclose(y @ d / w.sum(), objective, rtol=1e-9)
+
+
+def test_weights_equal_repeated_rows():
+    X, y = _data("stackloss")
+    w = np.random.default_rng(1).integers(0, 3, size=y.size)
+    w[0] = 1
+    rep = np.repeat(np.arange(y.size), w)
+    weighted = quantile_process(X, y, sample_weight=w)
+    repeated = quantile_process(X[rep], y[rep])
+    assert_allclose(weighted.taus, repeated.taus, atol=1e-10)
+    assert_allclose(weighted.coef, repeated.coef, rtol=1e-9, atol=1e-9)
+
+
+def test_no_intercept_and_errors():
+    X, y = _data("engel")
+    process = quantile_process(X, y, fit_intercept=False)
+    assert np.all(process.intercept == 0.0)
+    single = QuantileRegressor(tau=0.3, fit_intercept=False, solver="highs").fit(X, y)
+    coef, _ = process.coef_at([0.3])
+    assert_allclose(coef[0], single.coef_, rtol=1e-9)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        process.coef_at([1.5])
+
+
+def test_regressor_with_all_taus():
+    X, y = _data("engel")
+    model = QuantileProcessRegressor(taus="all").fit(X, y)
+    process = quantile_process(X, y)
+    assert_allclose(model.taus_, process.taus)
+    taus = np.array([0.1, 0.37, 0.5, 0.9])
+    coef, intercept = process.coef_at(taus)
+    assert_allclose(model.predict_quantiles(X[:4], taus=taus), X[:4] @ coef.T + intercept)
+    assert_allclose(model.predict(X[:4]), X[:4] @ coef[2] + intercept[2])
+    rearranged = QuantileProcessRegressor(taus="all", non_crossing="rearrange").fit(X, y)
+    far = np.array([[0.0], [1e5]])
+    assert np.all(np.diff(rearranged.predict_quantiles(far, taus=np.linspace(0.01, 0.99, 99)),
+                          axis=1) >= 0)
+    assert model.predict_interval(X[:3], confidence_level=0.8).shape == (3, 2)
