@@ -139,7 +139,7 @@ class ConformalQuantileRegressor(RegressorMixin, BaseEstimator):
         (``inf`` when the calibration part is too small for the guarantee). CV+: ``nan``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also

@@ -161,7 +161,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         The backend(s) that ran, comma-separated (``"highs"`` for ``"constrained"``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also

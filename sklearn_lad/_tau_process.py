@@ -11,11 +11,11 @@ rank scores of Gutenbrunner and Jureckova 1992, here in sklearn-lad's convention
 continuous in ``tau``, zero at both ends.
 
 :func:`quantile_process` starts from the exact fit at a small ``tau`` (any exact backend) and
-walks every breakpoint with the shared simplex engine's parametric simplex
-(:class:`sklearn_lad._simplex.ParametricSimplex` with
+walks every breakpoint down to 0 and up to 1 with the shared simplex engine's
+:meth:`~sklearn_lad._simplex.ParametricSimplex.walk` (with
 :meth:`~sklearn_lad._simplex.AffineCosts.tau_process` costs): at each breakpoint the dual
 constraint that reaches its bound is pivoted on, giving the vertex of the next piece. It owns
-no simplex of its own.
+no simplex and no driver loop of its own.
 
 References
 ----------
@@ -227,15 +227,10 @@ class QuantileProcess:
         return scores
 
 
-# The walk stops this close to 0 and 1: at the ends the dual box degenerates to one side
-# ([-w, 0] or [0, w]) and every dual constraint touches zero, so the engine would report spurious
-# breakpoints at 1 - 1e-16. A breakpoint this close to an end needs a weight share below 1e-11.
-_END = 1e-11
 # Two neighbouring pieces whose coefficients differ by less than this (relative) are one piece:
 # a degenerate pivot changes the basis but not the solution.
 _SAME = 1e-12
-# Past a degenerate breakpoint the walk resumes this far beyond it (see _walk_to).
-_NUDGE = 1e-12
+# About n log n breakpoints, plus pivots that do not change the solution.
 _MAX_PIVOTS = 1_000_000
 # The walk starts at the exact fit of the first of these levels that is a unique vertex.
 _STARTS = (0.5, 0.4812, 0.5277, 0.3141, 0.6931)
@@ -299,47 +294,6 @@ def _dual_pieces(pieces: list, merged: QuantileProblem, inverse, problem: Quanti
                        share, kept, weights)
 
 
-def _walk_to(engine, vertex, start: float, end: float) -> list:
-    """The pieces from ``start`` to ``end`` (either direction), by the engine's steps.
-
-    The engine's own :meth:`~sklearn_lad._simplex.ParametricSimplex.walk` with one change: at
-    a degenerate breakpoint, where the pivot leads to a vertex whose next breakpoint is again
-    the same ``t`` (several dual constraints reach zero together and the pivots can cycle),
-    the walk moves to ``t +- _NUDGE`` and lets the engine's simplex steps find the vertex
-    optimal there, which is the next piece's. A piece shorter than ``_NUDGE`` is skipped.
-    """
-    way = 1.0 if end >= start else -1.0
-    patience = 3 * engine.q + 30
-    max_steps = 5 * (engine.n + engine.q) + 50
-    pieces, t = [], float(start)
-    upcoming = engine.next_breakpoint(vertex, t, end)
-    for _ in range(_MAX_PIVOTS):
-        t_next, index = upcoming
-        if t_next != t or index < 0:
-            pieces.append(Piece(t, t_next, vertex))
-        if index < 0:
-            return pieces
-        t = t_next
-        moved, _ = engine.step(vertex, t, index, 0.0)
-        if moved is not None:
-            moved, _ = engine.advance(moved, t, patience, max_steps)
-        if moved is not None:
-            upcoming = engine.next_breakpoint(moved, t, end)
-        if moved is None or upcoming[0] == t:
-            nudged = t + way * _NUDGE
-            if way * (end - nudged) <= 0:
-                return pieces
-            moved, _ = engine.advance(vertex if moved is None else moved, nudged, patience,
-                                      max_steps)
-            if moved is None:
-                raise RuntimeError(f"the parametric simplex met a singular basis at tau={t}")
-            pieces.append(Piece(t, nudged, moved))
-            t = nudged
-            upcoming = engine.next_breakpoint(moved, t, end)
-        vertex = moved
-    raise RuntimeError(f"the parametric simplex did not finish in {_MAX_PIVOTS} pivots")
-
-
 def _walk(problem: QuantileProblem, solver: str):
     """The walk's pieces in increasing ``tau``."""
     penalty = np.zeros(problem.n_features + int(problem.fit_intercept))
@@ -348,8 +302,8 @@ def _walk(problem: QuantileProblem, solver: str):
         AffineCosts.tau_process(problem.weights / problem.weight_sum, penalty),
     )
     start, tau = _start_vertex(engine, problem, solver)
-    down = _walk_to(engine, start, tau, _END)
-    up = _walk_to(engine, start, tau, 1.0 - _END)
+    down = engine.walk(start, tau, 0.0, _MAX_PIVOTS)
+    up = engine.walk(start, tau, 1.0, _MAX_PIVOTS)
     # The downward walk's pieces reversed, each with its start and end swapped.
     return [Piece(p.end, p.start, p.vertex) for p in reversed(down)] + up
 

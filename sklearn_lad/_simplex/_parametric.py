@@ -89,6 +89,9 @@ STRICT = HOMOTOPY_STRICT_DUAL_RTOL
 FEASIBLE = 1e-12
 # A non-basic residual this small (relative to the data's scale) makes a vertex degenerate.
 DEGENERATE = HOMOTOPY_DEGENERATE_RTOL
+# Past a degenerate breakpoint the walk resumes this far (relative) beyond it; a piece
+# shorter than this is skipped.
+NUDGE = 1e-12
 # Residuals and dual gradient are updated incrementally and recomputed this often.
 REFRESH = 20
 
@@ -513,11 +516,14 @@ class ParametricSimplex:
         """The first ``t'`` from ``t`` towards ``target`` where a dual constraint reaches zero.
 
         Returns ``(t', index of the constraint)``, or ``(target, -1)`` when the vertex stays
-        optimal all the way.
+        optimal all the way. A constraint still satisfied at ``target`` to the tolerance of
+        :meth:`optimal` does not count: at the ends of the tau process every constraint reaches
+        zero exactly at ``tau = 1`` (or 0), and rounding would otherwise report a breakpoint
+        at ``1 - 4e-16`` whose pivot meets a singular basis.
         """
-        p, q, _ = vertex.constraints
+        p, q, scale = vertex.constraints
         way = 1.0 if target >= t else -1.0
-        falling = np.flatnonzero(way * q < 0)
+        falling = np.flatnonzero((way * q < 0) & (p + target * q < -FEASIBLE * scale))
         if falling.size == 0:
             return target, -1
         distance = np.maximum(p[falling] + t * q[falling], 0.0) / (-way * q[falling])
@@ -535,18 +541,40 @@ class ParametricSimplex:
         vertices are optimal. Raises ``RuntimeError`` if the engine cannot continue.
         """
         patience = 3 * self.q + 30
-        vertex, _ = self.advance(vertex, start, patience, 5 * (self.n + self.q) + 50)
+        max_steps = 5 * (self.n + self.q) + 50
+        vertex, _ = self.advance(vertex, start, patience, max_steps)
+        way = 1.0 if end >= start else -1.0
         pieces, t = [], float(start)
+        if vertex is None:
+            raise RuntimeError(f"the parametric simplex met a singular basis at t={t}")
+        upcoming = self.next_breakpoint(vertex, t, end)
         for _ in range(max_pivots):
-            if vertex is None:
-                raise RuntimeError("the parametric simplex met a singular basis")
-            t_next, index = self.next_breakpoint(vertex, t, end)
+            t_next, index = upcoming
             if t_next != t or index < 0:
                 pieces.append(Piece(t, t_next, vertex))
             if index < 0:
                 return pieces
             t = t_next
-            vertex, _ = self.step(vertex, t, index, 0.0)
-            if vertex is not None:
-                vertex, _ = self.advance(vertex, t, patience, 5 * (self.n + self.q) + 50)
+            moved, _ = self.step(vertex, t, index, 0.0)
+            if moved is not None:
+                moved, _ = self.advance(moved, t, patience, max_steps)
+            if moved is not None:
+                upcoming = self.next_breakpoint(moved, t, end)
+            if moved is None or upcoming[0] == t:
+                # A degenerate breakpoint: several constraints reach zero at t together and
+                # the pivot leads to a vertex that breaks again at t (pivots there can cycle),
+                # or to a singular basis. Simplex steps at t + NUDGE (Bland's rule after a
+                # stall) find the vertex optimal just past t instead: the next piece's.
+                nudged = t + way * NUDGE * max(1.0, abs(t))
+                if way * (end - nudged) <= 0:
+                    pieces.append(Piece(t, end, vertex))
+                    return pieces
+                moved, _ = self.advance(vertex if moved is None else moved, nudged, patience,
+                                        max_steps)
+                if moved is None:
+                    raise RuntimeError(f"the parametric simplex met a singular basis at t={t}")
+                pieces.append(Piece(t, nudged, moved))
+                t = nudged
+                upcoming = self.next_breakpoint(moved, t, end)
+            vertex = moved
         raise RuntimeError(f"the parametric simplex did not finish in {max_pivots} pivots")
