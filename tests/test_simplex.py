@@ -183,3 +183,34 @@ def test_alpha_costs_and_events():
     assert costs.free.tolist() == [True, False, False] and not costs.rows_vary
     assert {e.name for e in Event} == {"ROW_LEAVES", "COLUMN_ENTERS", "ROW_ENTERS",
                                        "COLUMN_LEAVES"}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_tau_walk_reaches_both_ends_through_ties(seed):
+    """Walk from the median to 0 and to 1 on integer data (ties: degenerate breakpoints).
+
+    At tau = 0 and 1 every dual constraint reaches zero at once; the walk must end there
+    rather than pivot at a rounding-error breakpoint, and get past breakpoints where several
+    constraints reach zero together.
+    """
+    rng = np.random.default_rng(seed)
+    n = 60
+    X = rng.integers(0, 4, size=(n, 2)).astype(float)
+    y = rng.integers(0, 6, size=n).astype(float) + X[:, 0]
+    rows = np.unique(np.column_stack([X, y]), axis=0)  # the walk expects distinct rows
+    X, y = rows[:, :2], rows[:, 2]
+    n = y.size
+    w = np.ones(n)
+    engine = ParametricSimplex(ObservationRows.of(X, y, True), y,
+                               AffineCosts.tau_process(w / n, np.zeros(3)))
+    fit = QuantileRegressor(tau=0.5, solver="br").fit(X, y)
+    start = engine.vertex_from_point(np.r_[fit.intercept_, fit.coef_], 0.5)
+    for end in (0.0, 1.0):
+        pieces = engine.walk(start, 0.5, end)
+        assert pieces[0].start == 0.5 and pieces[-1].end == end
+        for piece in pieces:
+            beta = piece.vertex.beta
+            fitted = beta[0] + X @ beta[1:]
+            middle = 0.5 * (piece.start + piece.end)
+            objective = float(w @ rho(y - fitted, middle)) / n
+            assert objective == pytest.approx(_optimum(X, y, middle, w), rel=1e-9, abs=1e-12)
