@@ -537,8 +537,11 @@ class ParametricSimplex:
 
         From a vertex optimal at ``start``: the next breakpoint, a pivot on the constraint that
         reaches zero there (zero slope along its edge: the first kink), repeated (Gass & Saaty
-        1955). Returns the list of :class:`Piece`; at each breakpoint both neighbouring pieces'
-        vertices are optimal. Raises ``RuntimeError`` if the engine cannot continue.
+        1955). At a degenerate breakpoint (the pivot's vertex breaks again at the same ``t``)
+        simplex steps at ``t + NUDGE`` give the next piece's vertex, so pivots cannot cycle; a
+        piece shorter than ``NUDGE`` is skipped. Returns the list of :class:`Piece`; at each
+        breakpoint both neighbouring pieces' vertices are optimal. Raises ``RuntimeError`` if
+        the engine cannot continue.
         """
         patience = 3 * self.q + 30
         max_steps = 5 * (self.n + self.q) + 50
