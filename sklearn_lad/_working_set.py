@@ -40,6 +40,8 @@ _INITIAL_SIZE = 50
 #: Rounds before giving up and solving the full problem (each at least doubles ``W``, so
 #: ``log2(p / 50)`` rounds reach every feature; the cap only guards against a stalled inner solver).
 _MAX_ROUNDS = 40
+#: Minimum growth of ``W`` per round, as a fraction of its size (measured: see docs/lasso.md).
+_GROWTH = 0.1
 #: ``p / n`` from which the estimators use working sets (``benchmarks/bench_highdim.py``).
 WORKING_SET_MIN_RATIO = 2.0
 
@@ -186,15 +188,23 @@ def solve_with_working_set(
     score[in_set] = -np.inf
     with np.errstate(divide="ignore", invalid="ignore"):
         ranked = np.argsort(-(score / np.where(bound > 0, bound, 1.0)), kind="stable")
+    previous = intercept = None
     grow = min(_INITIAL_SIZE, p - int(in_set.sum()))
     in_set[ranked[:grow]] = True
+    start = None
     for _ in range(_MAX_ROUNDS):
         features = np.flatnonzero(in_set)
-        result, name = run_solver(solver, _restricted(problem, features), options)
+        if previous is not None:
+            # The last restricted optimum, padded with zeros, is feasible and near-optimal.
+            start = (np.where(in_set, previous, 0.0)[features], intercept)
+        result, name = run_solver(solver, _restricted(problem, features), options, start)
         if not result.certified or result.dual is None:
             break
         xtd = _correlations(problem, result.dual[: problem.n_samples])
         corr = np.abs(xtd)
+        previous = np.zeros(p)
+        previous[features] = result.coef
+        intercept = result.intercept
         # Tight counts as violated: those features may be non-zero in some optimum, and the
         # canonical point is only the full one's when every such feature is in W.
         slack = bound - corr
@@ -207,12 +217,14 @@ def solve_with_working_set(
                 dual=_full_dual(problem, features, penalized_full, result, xtd, bound),
                 basis=_full_basis(problem, features, penalized_full, result.basis),
             ), name
-        # Grow at least geometrically (W doubles) so the rounds are O(log p); tight features
-        # are always all added since they must be in W at the end.
-        order = candidates[np.argsort(slack[candidates] / bound[candidates], kind="stable")]
-        tight = order[slack[order] >= -WORKING_SET_DUAL_RTOL * bound[order]]
-        add = order[: max(features.size, 1)]
-        in_set[add] = True
-        in_set[tight] = True
+        # Add every violated or tight feature (most violated first, at most |W| of them so the
+        # rounds stay O(log p)), and at least _GROWTH * |W| features in all, topped up with the
+        # nearly tight ones: each round costs a restricted fit, so adding the features likely to
+        # be violated next saves rounds.
+        outside = np.flatnonzero(~in_set)
+        order = outside[np.argsort(slack[outside] / bound[outside], kind="stable")]
+        n_add = max(min(candidates.size, features.size), int(np.ceil(_GROWTH * features.size)))
+        in_set[order[:n_add]] = True
+        in_set[candidates[slack[candidates] >= -WORKING_SET_DUAL_RTOL * bound[candidates]]] = True
     # The restricted fits did not certify (or too many rounds): the full problem decides.
     return run_solver(solver, problem, options, warm_start)
