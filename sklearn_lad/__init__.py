@@ -4,12 +4,13 @@ Estimators minimise one objective (``sklearn_lad._objective``) with interchangea
 backends (``sklearn_lad.solvers``).
 """
 
+from ._alpha_max import alpha_max
 from ._conformal import ConformalQuantileRegressor
 from ._cv import LADLassoCV, QuantileLassoCV
 from ._estimators import LADLasso, LADRegressor, QuantileLasso, QuantileRegressor
 from ._multi_quantile import QuantileProcessRegressor
 from ._objective import quantile_objective
-from ._path import alpha_max, quantile_path
+from ._path import quantile_path
 from .losses import neg_pinball_loss_at_own_tau, pinball_loss
 from .solvers import available_solvers, registered_solvers
 

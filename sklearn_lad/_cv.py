@@ -28,9 +28,9 @@ from sklearn.utils.validation import _num_samples
 
 from ._estimators import _FITTED_DOC, _QuantileLinearModel
 from ._objective import rho
-from ._path import _alpha_grid, _alpha_max_problem, _path
+from ._path import path_alphas, path_solutions
 from ._tolerances import CV_TIE_RTOL, TINY_SCALE
-from ._validation import build_problem, check_alpha_grid
+from ._validation import build_problem
 from .solvers import get_solver
 
 __all__ = ["QuantileLassoCV", "LADLassoCV"]
@@ -43,7 +43,7 @@ def _fold_losses(problem, train, test, alphas, solver, options):
         problem, X=problem.X[train], y=problem.y[train],
         sample_weight=None if problem.sample_weight is None else weights[train],
     )
-    _, results, _ = _path(train_problem, alphas, alphas.size, 1.0, solver, options, "homotopy")
+    results = path_solutions(train_problem, alphas, solver, options)
     coefs = np.column_stack([r.coef for r in results])
     intercepts = np.array([r.intercept for r in results])
     predictions = np.asarray(problem.X[test] @ coefs) + intercepts
@@ -98,12 +98,8 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
         )
         if self.solver != "auto":
             get_solver(self.solver)  # unknown or uninstalled names fail before any work
-        alphas = check_alpha_grid(self.alphas, self.n_alphas, self.eps)
-        if alphas is None:
-            alphas = _alpha_grid(
-                _alpha_max_problem(problem, self.solver, self.solver_options), self.n_alphas,
-                self.eps,
-            )
+        alphas = path_alphas(problem, self.alphas, self.n_alphas, self.eps, self.solver,
+                             self.solver_options)
         # The splitter sees the rows as given; rows dropped for a zero weight are mapped out.
         position = np.arange(n_rows)
         if zero_weight is not None:

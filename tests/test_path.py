@@ -310,12 +310,12 @@ def test_path_validates_data_like_the_estimators():
 @pytest.mark.parametrize("kind", ["plain", "ties", "weights", "duplicated"])
 def test_working_set_of_observations(kind, monkeypatch):
     """Steps on a small working set, the other observations checked at each grid value."""
-    import sklearn_lad._path as path_module
+    import sklearn_lad._simplex._rows as rows_module
 
     X, y, w = _data(kind, seed=13, n=80)
     expected = quantile_path(X, y, tau=0.3, sample_weight=w, n_alphas=12)
-    monkeypatch.setattr(path_module, "_WORKING_MIN", 6)
-    monkeypatch.setattr(path_module, "_WORKING_PER_COLUMN", 2)
+    monkeypatch.setattr(rows_module, "WORKING_MIN", 6)
+    monkeypatch.setattr(rows_module, "WORKING_PER_COLUMN", 2)
     got = quantile_path(X, y, tau=0.3, sample_weight=w, n_alphas=12)
     for a, b in zip(expected, got):
         assert_allclose(a, b, rtol=1e-9, atol=1e-12)

@@ -11,7 +11,6 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_lad._problem import QuantileProblem, Status
 from sklearn_lad.solvers import get_solver, run_solver
-from sklearn_lad.solvers.br import _line_minimum
 
 from ._cases import make_regression_data
 
@@ -245,36 +244,3 @@ def test_massive_degeneracy_is_resolved_by_perturbation():
     assert_matches_oracle(problem)
 
 
-def brute_force_line_minimum(t, inc, need):
-    """Walk every kink in sorted order: the first at which the running slope reaches 0."""
-    order = np.lexsort((-inc, t))
-    if need <= 0:
-        return order[0]
-    cum = np.cumsum(inc[order])
-    return order[min(int(np.searchsorted(cum, need)), t.size - 1)]
-
-
-@pytest.mark.parametrize("size", [1, 7, 300, 5000])
-def test_line_minimum_is_the_weighted_quantile(size):
-    rng = np.random.default_rng(size)
-    for trial in range(20):
-        t = rng.exponential(size=size)
-        if trial % 3 == 0:
-            t = np.round(t, 1)  # ties
-        if trial % 4 == 0:
-            t[: size // 3] = 0.0  # degenerate kinks at t = 0
-        inc = rng.uniform(0.1, 2.0, size=size)
-        need = rng.uniform(-0.1, 1.05) * inc.sum()
-        k, crossed = _line_minimum(t, inc, need)
-        # The minimiser along the line is unique even when the order of tied kinks is not.
-        assert t[k] == t[brute_force_line_minimum(t, inc, need)]
-        assert k not in set(crossed.tolist())
-        assert np.all(t[crossed] <= t[k])
-        if need <= 0:
-            assert crossed.size == 0
-        elif need > inc.sum():  # rounding case: the slope never turns; go to the last kink
-            assert crossed.size == size - 1
-        else:
-            passed = inc[crossed].sum()
-            assert passed < need or np.isclose(passed, need)
-            assert passed + inc[k] >= need * (1 - 1e-12)

@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_lad._problem import QuantileProblem, Status
 from sklearn_lad.solvers import run_solver
-from sklearn_lad.solvers.irls import IrlsSolver, _line_search
+from sklearn_lad.solvers.irls import IrlsSolver
 
 from ._cases import make_regression_data
 
@@ -168,23 +168,3 @@ def test_sparse_design_and_weights():
         assert a.certified and b.certified
         np.testing.assert_allclose(a.coef, b.coef, atol=1e-10)
         assert a.objective == pytest.approx(_oracle(dense).objective, rel=1e-12)
-
-
-def test_line_search_is_exact():
-    rng = np.random.default_rng(11)
-    for _ in range(50):
-        m = int(rng.integers(3, 400))
-        r, u = rng.standard_normal(m), rng.standard_normal(m) * 10.0 ** rng.uniform(-3, 3)
-        u[: m // 10] = 0.0
-        w, tau = rng.uniform(0.1, 2.0, m), float(rng.uniform(0.01, 0.99))
-
-        def phi(t, r=r, u=u, w=w, tau=tau):
-            res = r - t * u
-            return np.sum(w * np.where(res >= 0, tau, tau - 1.0) * res)
-
-        t, row = _line_search(r, u, w, tau, hint=10.0 ** rng.uniform(-3, 3))
-        moving = u != 0
-        best = min(phi(k) for k in np.append(r[moving] / u[moving], 0.0))
-        assert phi(t) <= best + 1e-12 * abs(best)
-        if row >= 0:
-            assert r[row] / u[row] == t

@@ -63,6 +63,7 @@ import numpy as np
 from .._certificate import certify
 from .._design import RowDesign
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
+from .._simplex import Basis, basic_dual, line_minimum
 from .._tolerances import (
     SIMPLEX_DEAD_COLUMN_RTOL,
     SIMPLEX_DUAL_RTOL,
@@ -88,57 +89,6 @@ def _scaled_design(aug: RowDesign) -> tuple[np.ndarray, np.ndarray]:
     A = aug.toarray()
     A /= scale
     return A, scale
-
-
-def _line_minimum(t: np.ndarray, inc: np.ndarray, need: float):
-    """Barrodale & Roberts' long step: the kink at which a piecewise-linear slope turns >= 0.
-
-    The slope starts at ``-need`` and rises by ``inc[i]`` at ``t[i]``. Returns the position ``k``
-    of the kink where it first reaches zero and the positions of the kinks before it (passed
-    over), i.e. a weighted quantile of ``t``. Bracketing partitions (``argpartition`` around a
-    guess of the quantile's rank) cut the candidates down in O(n) each; only the last small
-    window is sorted. Among tied kinks the one with the largest ``inc`` turns the slope first,
-    so the row entering the basis is a large pivot.
-    """
-    if need <= 0.0:
-        tmin = t.min()
-        ties = np.flatnonzero(t == tmin)
-        pick = ties[np.argmax(inc[ties])]
-        return int(pick), np.empty(0, dtype=np.intp)
-    passed = []
-    window = np.arange(t.size)
-    tw, iw = t, inc
-    while window.size > 128:
-        total = float(iw.sum())
-        if total <= need:
-            break  # rounding: the slope never quite reaches zero; walk the whole window
-        # Expected rank of the quantile if the increments were alike, bracketed by a margin.
-        est = need / total * window.size
-        margin = 16.0 + 2.0 * np.sqrt(est + 1.0)
-        lo = int(max(est - margin, 0.0))
-        hi = int(min(est + margin, window.size - 1))
-        kth = [lo, hi] if lo > 0 else [hi]
-        part = np.argpartition(tw, kth)
-        below = float(iw[part[:lo]].sum()) if lo > 0 else 0.0
-        if below >= need:
-            keep = part[:lo]
-        else:
-            upto = below + float(iw[part[lo:hi]].sum())
-            if upto >= need:
-                if lo > 0:
-                    passed.append(window[part[:lo]])
-                need -= below
-                keep = part[lo:hi]
-            else:
-                passed.append(window[part[:hi]])
-                need -= upto
-                keep = part[hi:]
-        window, tw, iw = window[keep], tw[keep], iw[keep]
-    order = np.lexsort((-iw, tw))
-    cum = np.cumsum(iw[order])
-    k = min(int(np.searchsorted(cum, need)), order.size - 1)
-    passed.append(window[order[:k]])
-    return int(window[order[k]]), np.concatenate(passed)
 
 
 class _Simplex:
@@ -169,7 +119,7 @@ class _Simplex:
         self.stall = 0
         self.rng = np.random.default_rng(0)
         self.perturbations = 0
-        self.Binv = np.zeros((0, 0))
+        self.factor: Basis | None = None  # of the basic rows, from stage 2 on
         self._set_wpsi()
 
     # -- bookkeeping ---------------------------------------------------------------------------
@@ -194,7 +144,7 @@ class _Simplex:
         np.maximum(t, 0.0, out=t)
         t /= rate
         inc = self.w[cand] * rate
-        k, crossed = _line_minimum(t, inc, -slope)
+        k, crossed = line_minimum(t, inc, -slope)
         return int(cand[k]), float(t[k]), cand[crossed]
 
     def _move(self, step: float, delta: np.ndarray, d: np.ndarray, crossed: np.ndarray,
@@ -294,9 +244,13 @@ class _Simplex:
         """Recompute the basis inverse, beta and the residuals from the basic rows."""
         B = np.asarray(self.basis, dtype=np.intp)
         AB = self.A[B]
-        self.Binv = np.linalg.inv(AB)
-        self.beta = self.Binv @ self.y[B]
-        self.beta += self.Binv @ (self.y[B] - AB @ self.beta)  # one step of refinement
+        # Only an exactly singular basis fails (rcond=0): stage 1 built it from independent rows.
+        factor = Basis.factor(B, np.arange(self.q), AB, rcond=0.0)
+        if factor is None:
+            raise np.linalg.LinAlgError("singular basis")
+        self.factor = factor
+        self.beta = factor.solve(self.y[B])
+        self.beta += factor.solve(self.y[B] - AB @ self.beta)  # one step of refinement
         self.r = self.y - self.A @ self.beta
         self.r[B] = 0.0
         fitted = float(np.max(np.abs(self.y - self.r), initial=0.0))
@@ -315,22 +269,20 @@ class _Simplex:
         """
         A, tau = self.A, self.tau
         self._refresh()
-        since_refresh = 0
         self.stall = 0
         while True:
             B = np.asarray(self.basis, dtype=np.intp)
             wB = self.w[B]
-            z = self.grad @ self.Binv
+            dual_B = basic_dual(self.factor, self.grad)
             # Edge slopes: basic row h leaves upwards (its residual turns negative, s = +1) or
             # downwards (s = -1); the first term is its own check-function slope.
-            up = (1.0 - tau) * wB - z
-            down = tau * wB + z
+            up = (1.0 - tau) * wB + dual_B
+            down = tau * wB - dual_B
             slopes = np.minimum(up, down)
             if not (slopes < -self.tol * wB).any():
-                if since_refresh == 0:
+                if self.factor.updates == 0:
                     return "optimal"
                 self._refresh()  # confirm with fresh numbers before stopping
-                since_refresh = 0
                 continue
             if self.n_iter >= self.max_iter:
                 return "max_iter"
@@ -339,18 +291,18 @@ class _Simplex:
             # Barrodale & Roberts' rule: the largest marginal cost (here per unit of weight).
             h = int(np.argmin(slopes / wB))
             s = 1.0 if up[h] <= down[h] else -1.0
-            norm = float(np.sqrt(self.Binv[:, h] @ self.Binv[:, h]))
-            delta = (s / norm) * self.Binv[:, h]
+            column = self.factor.inverse[:, h]
+            norm = float(np.sqrt(column @ column))
+            delta = (s / norm) * column
             d = A @ delta
             d[B] = 0.0
             found = self._ratio_test(d, float(slopes[h]) / norm)
             if found is None:
                 # No non-basic residual moves along this edge, so its slope cannot truly be
                 # negative: rounding. Recompute and, if it persists, stop.
-                if since_refresh == 0:
+                if self.factor.updates == 0:
                     return "optimal"
                 self._refresh()
-                since_refresh = 0
                 continue
             enter, step, crossed = found
             leave = int(B[h])
@@ -361,16 +313,12 @@ class _Simplex:
             self.wpsi[leave] = self.w[leave] * (tau if s < 0 else tau - 1.0)
             self.grad += A[leave] * self.wpsi[leave]
             self.r[leave] = -s * step / norm
-            # Sherman-Morrison: row h of A_B becomes a_enter.
-            u = A[enter] @ self.Binv
-            pivot = u[h]
-            u[h] -= 1.0
-            self.Binv -= np.outer(self.Binv[:, h] / pivot, u)
+            # Row h of A_B becomes a_enter (a rank-one update of the factorisation).
+            pivot = float(A[enter] @ column)
+            self.factor = self.factor.replace_row(h, enter, A[enter])
             self.basis[h] = enter
-            since_refresh += 1
-            if since_refresh >= _REFRESH_EVERY or abs(pivot) < 1e-8:
+            if self.factor is None or self.factor.updates >= _REFRESH_EVERY or abs(pivot) < 1e-8:
                 self._refresh()
-                since_refresh = 0
 
     def stage2(self) -> tuple[bool, str]:
         """Stage 2, with Charnes' perturbation as the remedy for degenerate vertices.
@@ -415,10 +363,10 @@ class _Simplex:
     # -- output --------------------------------------------------------------------------------
 
     def dual(self) -> np.ndarray:
-        """``d_N = w psi``, ``d_B = -A_B^{-T} A_N^T d_N``: dual feasible at an optimal basis."""
+        """``d_N = w psi``, ``d_B = -A_B^{-T} A_N^T d_N`` (the basic dual): feasible if optimal."""
         dual = self.wpsi.copy()
         if self.basis:
-            dual[np.asarray(self.basis, dtype=np.intp)] = -(self.grad @ self.Binv)
+            dual[np.asarray(self.basis, dtype=np.intp)] = basic_dual(self.factor, self.grad)
         return dual
 
 

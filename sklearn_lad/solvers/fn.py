@@ -32,6 +32,7 @@ from ._base import (
     POSITIVE_INT,
     Solver,
     StrOptions,
+    null_result,
     register_solver,
 )
 from ._interior_point import independent_columns, solve_exact
@@ -82,6 +83,10 @@ class FrischNewtonSolver(Solver):
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
         full = problem.augmented()
+        if not np.any(full.column_max_abs() > 0):
+            # A design of rank 0 (all-zero X, no intercept): beta = 0 is the only vertex; the
+            # shared certificate proves it optimal.
+            return null_result(problem, Status.OPTIMAL, "rank-0 design: beta = 0")
         # The products here are thin (n x q) and memory-bound and the factorisations small
         # (q x q): a BLAS thread pool only adds synchronisation, which on a busy 2-core machine
         # made matrix-vector products 10-40x and 200 x 200 Cholesky factorisations 100x slower.

@@ -71,11 +71,12 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, lu_factor, lu_solve, qr
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, qr
 
 from .._certificate import certify, independent_rows
 from .._design import RowDesign, single_threaded_blas
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
+from .._simplex import Basis, basic_dual, dual_at_bounds, line_search
 from .._tolerances import (
     GRAM_RANK_RTOL,
     IRLS_EXCHANGE_DUAL_RTOL,
@@ -96,6 +97,8 @@ from ._base import (
 # and limiting them would cost more (a few ms) than it saves.
 _THREADED_Q = 64
 _SINGLE_THREAD_SIZE = 200_000
+# Reciprocal condition number below which an exchange basis counts as singular.
+_EXCHANGE_RCOND = 1e-14
 
 
 def _solve_normal(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -116,63 +119,6 @@ def _solve_normal(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     keep = values > 1e-12 * max(values.max(initial=0.0), 1e-300)
     x = vectors[:, keep] @ ((vectors[:, keep].T @ b) / values[keep])
     return x * scale
-
-
-def _line_search(
-    r: np.ndarray, u: np.ndarray, w: np.ndarray, tau: float, hint: float = 1.0
-) -> tuple[float, int]:
-    """Exact minimiser ``t`` of ``phi(t) = sum_i w_i rho_tau(r_i - t u_i)`` and its kink row.
-
-    ``phi`` is convex and piecewise linear with kinks ``r_i / u_i``; its slope starts at
-    ``-sum_i w_i |u_i| c_i`` (``c_i = tau`` where ``u_i > 0``, else ``1 - tau``) and grows by
-    ``w_i |u_i|`` at each kink, so the minimiser is a weighted median of the kinks. It is
-    bracketed (quadrupling from ``hint``, then bisecting) until few kinks remain, and only those
-    are sorted. Returns ``(0, -1)`` when ``t = 0`` is already optimal.
-    """
-    moving = u != 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kink = r / u
-    kink[~moving] = np.inf
-    jump = w * np.abs(u)
-    total = float(jump.sum())
-    # Slope far to the left: -(tau sum_{u>0} w|u| + (1 - tau) sum_{u<0} w|u|).
-    start = -((1.0 - tau) * total + (2.0 * tau - 1.0) * float(w @ np.maximum(u, 0.0)))
-    sign = 1.0
-    slope_lo = start + float((jump * (kink <= 0)).sum())  # right derivative at 0
-    if slope_lo >= 0:
-        if start + float((jump * (kink < 0)).sum()) <= 0:  # left derivative at 0
-            return 0.0, -1
-        # Go backwards: phi(-t) has the mirrored kinks and starts with minus phi's slope far
-        # to the right.
-        kink = -kink
-        kink[~moving] = np.inf
-        start, sign = -(start + total), -1.0
-        slope_lo = start + float((jump * (kink <= 0)).sum())
-    lo, hi = 0.0, max(float(hint), 1e-300)
-    while True:
-        slope_hi = start + float((jump * (kink <= hi)).sum())
-        if slope_hi >= 0:
-            break
-        lo, hi, slope_lo = hi, 4.0 * hi, slope_hi
-    inside = np.flatnonzero((kink > lo) & (kink <= hi))
-    kink_in, jump_in = kink[inside], jump[inside]
-    while inside.size > 512:
-        mid = 0.5 * (lo + hi)
-        below = kink_in <= mid
-        slope_mid = slope_lo + float(jump_in[below].sum())
-        keep = ~below if slope_mid < 0 else below
-        if slope_mid < 0:
-            lo, slope_lo = mid, slope_mid
-        else:
-            hi = mid
-        if keep.all():  # all kinks on one side: bisection cannot split them further
-            break
-        inside, kink_in, jump_in = inside[keep], kink_in[keep], jump_in[keep]
-    order = np.argsort(kink_in, kind="stable")
-    slopes = slope_lo + np.cumsum(jump_in[order])
-    pos = min(int(np.searchsorted(slopes, 0.0)), order.size - 1)
-    row = int(inside[order[pos]])
-    return sign * float(kink[row]), row
 
 
 def _smallest(values: np.ndarray, count: int, threshold: float) -> tuple[np.ndarray, float]:
@@ -208,6 +154,35 @@ def _candidate_basis(rows: RowDesign, score: np.ndarray, rank: int) -> np.ndarra
         take = min(cap, 4 * take)
 
 
+def _exchange_basis(rows: RowDesign, basis: np.ndarray) -> Basis | None:
+    """The factorised basis of linearly independent rows ``basis``.
+
+    With fewer rows than ``q`` (a rank-deficient design) it is taken on as many linearly
+    independent columns (QR with column pivoting), which span the same fits.
+    """
+    full = rows.rows(basis)
+    if basis.size < rows.n_columns:
+        pivots = qr(full, mode="r", pivoting=True, check_finite=False)[1]
+        columns = np.sort(pivots[: basis.size])
+    else:
+        columns = np.arange(rows.n_columns)
+    return Basis.factor(basis, columns, full[:, columns], rcond=_EXCHANGE_RCOND)
+
+
+def _basic_boxes(basis, lower, upper, w, n: int, k: int):
+    """The basic rows' dual boxes ``(lo, hi)``, which are pseudo-rows, and their mirrors.
+
+    The mirror row of a basic pseudo-row also has residual 0. The pair's dual values enter
+    ``A'd`` only through their difference, which ranges over ``[-w, w]``: the whole range goes
+    to the basic row and 0 to its mirror.
+    """
+    lo, hi = lower[basis], upper[basis]
+    pseudo = basis >= n
+    mirror = np.where(basis[pseudo] < n + k, basis[pseudo] + k, basis[pseudo] - k)
+    lo[pseudo], hi[pseudo] = -w[basis[pseudo]], w[basis[pseudo]]
+    return lo, hi, pseudo, mirror
+
+
 def _exchange(
     rows: RowDesign, tau: float, basis: np.ndarray, max_steps: int, max_violated: int | None = None
 ):
@@ -224,47 +199,27 @@ def _exchange(
     if max_violated is None:
         max_violated = q
     basis = basis.copy()
-    full = rows.rows(basis)
-    if basis.size < q:
-        pivots = qr(full, mode="r", pivoting=True, check_finite=False)[1]
-        columns = np.sort(pivots[: basis.size])
-    else:
-        columns = np.arange(q)
-    B = full[:, columns]
-
-    def factor(B):
-        lu = lu_factor(B, check_finite=False)
-        diag = np.abs(np.diag(lu[0]))
-        if not np.all(np.isfinite(lu[0])) or diag.min() <= 1e-13 * diag.max():
-            return None
-        return lu
-
-    try:
-        lu = factor(B)
-    except (LinAlgError, ValueError):
-        lu = None
-    if lu is None:
+    factor = _exchange_basis(rows, basis)
+    if factor is None:
         return None, basis, 0, None
+    columns = factor.cols
     beta = np.zeros(q)
-    beta[columns] = lu_solve(lu, y[basis], check_finite=False)
+    beta[columns] = factor.solve(y[basis])
     r = y - rows.matvec(beta)
     lower, upper = -(1.0 - tau) * w, tau * w
     for step in range(max_steps + 1):
         r[basis] = 0.0
-        d = lower + w * (r > 0)
-        d[basis] = 0.0
-        lo, hi = lower[basis], upper[basis]
-        pseudo = basis >= n
-        if pseudo.any():
-            # The mirror row of a basic pseudo-row also has residual 0. The pair's dual values
-            # enter A'd only through their difference, which ranges over [-w, w]: give the
-            # whole range to the basic row and 0 to its mirror.
-            mirror = np.where(basis[pseudo] < n + k, basis[pseudo] + k, basis[pseudo] - k)
-            d[mirror] = 0.0
-            lo, hi = lo.copy(), hi.copy()
-            lo[pseudo], hi[pseudo] = -w[basis[pseudo]], w[basis[pseudo]]
-        d_basis = lu_solve(lu, -rows.rmatvec(d)[columns], trans=1, check_finite=False)
+        side = np.where(r > 0, 1.0, -1.0)
+        side[basis] = 0.0
+        d = dual_at_bounds(side, lower, upper)
+        lo, hi, pseudo, mirror = _basic_boxes(basis, lower, upper, w, n, k)
+        d[mirror] = 0.0
+        d_basis = basic_dual(factor, rows.rmatvec(d))
         excess = np.maximum(d_basis - hi, lo - d_basis) / w[basis]
+        if basis.size == 0:
+            # A design of rank 0 (all-zero X, no intercept): beta = 0 is the only vertex and
+            # every dual at its bounds is feasible (A'd = 0 for A = 0).
+            return beta, basis, step, d
         worst = int(np.argmax(excess))
         if step == 0 and np.count_nonzero(excess > IRLS_EXCHANGE_DUAL_RTOL) > max_violated:
             return beta, basis, 0, None
@@ -282,10 +237,10 @@ def _exchange(
         e = np.zeros(basis.size)
         e[worst] = 1.0 if d_basis[worst] < lo[worst] else -1.0
         delta = np.zeros(q)
-        delta[columns] = lu_solve(lu, e, check_finite=False)
+        delta[columns] = factor.solve(e)
         u = rows.matvec(delta)
         u[basis] = e  # exact zeros on the rows that stay interpolated
-        t, enter = _line_search(r, u, w, tau)
+        t, enter = line_search(r, u, w, tau)
         if enter < 0 or np.isin(enter, basis):
             # No descent along the edge: the violation comes from the arbitrary dual values
             # given to degenerate rows (zero residual, outside the basis). Swap one of them in
@@ -298,13 +253,14 @@ def _exchange(
         beta = beta + t * delta
         r = r - t * u
         basis[worst] = enter
-        B[worst] = rows.rows(np.array([enter]))[0, columns]
-        try:
-            lu = factor(B)
-        except (LinAlgError, ValueError):
-            lu = None
-        if lu is None:
+        updated = factor.replace_row(worst, enter, rows.rows(np.array([enter]))[0, columns])
+        if updated is None or updated.stale:
+            # A small pivot, or rounding drift to clear: factorise from scratch.
+            updated = Basis.factor(basis, columns, rows.rows(basis)[:, columns],
+                                   rcond=_EXCHANGE_RCOND)
+        if updated is None:
             return beta, basis, step + 1, None
+        factor = updated
     return beta, basis, max_steps, None
 
 
@@ -504,12 +460,12 @@ class IrlsSolver(Solver):
 
             # Exact line search on the true objective along the MM direction.
             if cols.size:
-                t, _ = _line_search(
+                t, _ = line_search(
                     np.concatenate([r, -beta[cols], beta[cols]]),
                     np.concatenate([u, delta[cols], -delta[cols]]), rows.weights, tau,
                 )
             else:
-                t, _ = _line_search(r, u, w, tau)
+                t, _ = line_search(r, u, w, tau)
             beta = beta + t * delta
             r = r - t * u
             new_fval = objective(r, beta)

@@ -1,0 +1,164 @@
+"""The long-step line search of the simplex engine: the minimum of a convex piecewise-linear slope.
+
+Along an edge ``beta + s * delta`` of the quantile LP the objective is convex and piecewise
+linear in the step ``s``: it starts with slope ``-need`` and every non-basic row whose residual
+reaches zero at ``s_i`` (a *kink*) raises the slope by ``inc_i`` (its weight times ``|a_i delta|``;
+a penalised coefficient crossing zero raises it by twice its penalty times ``|delta_j|``).
+Barrodale & Roberts (1973) go to the minimum along the whole edge instead of stopping at the
+first kink (one simplex pivot): the first kink at which the running slope reaches zero, i.e. a
+weighted quantile of the kinks. Every backend that walks vertices (``br``'s two stages, ``irls``'s
+line search and exchange finish, the parametric simplex behind the regularisation path) calls
+:func:`line_minimum`; :func:`line_search` is the two-sided form for an arbitrary direction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["line_minimum", "line_search"]
+
+# Below this many candidate kinks the window is sorted outright.
+_SORT_WINDOW = 128
+# A step expected (from the mean increase) to stop within _SHORT_STEP kinks tries the _FEW
+# smallest kinks first.
+_SHORT_STEP = 16
+_FEW = 64
+
+
+def _bracket(t, inc, need, window, total):
+    """One bracketing partition around a guess of the quantile's rank.
+
+    Returns ``(keep, passed, need)``: the positions (into ``window``) still holding the stopping
+    kink, the positions certainly passed over, and the slope still to be made up.
+    """
+    # Expected rank of the quantile if the increments were alike, bracketed by a margin.
+    est = need / total * window.size
+    margin = 16.0 + 2.0 * np.sqrt(est + 1.0)
+    lo = int(max(est - margin, 0.0))
+    hi = int(min(est + margin, window.size - 1))
+    part = np.argpartition(t, [lo, hi] if lo > 0 else [hi])
+    below = float(inc[part[:lo]].sum()) if lo > 0 else 0.0
+    if below >= need:
+        return part[:lo], part[:0], need
+    upto = below + float(inc[part[lo:hi]].sum())
+    if upto >= need:
+        return part[lo:hi], part[:lo], need - below
+    return part[hi:], part[:hi], need - upto
+
+
+def line_minimum(t: np.ndarray, inc: np.ndarray, need: float) -> tuple[int, np.ndarray]:
+    """The kink at which a piecewise-linear slope starting at ``-need`` first reaches zero.
+
+    Parameters
+    ----------
+    t : ndarray of shape (k,)
+        Positions of the kinks along the edge (non-negative; ties allowed).
+    inc : ndarray of shape (k,)
+        Increase of the slope at each kink (positive).
+    need : float
+        Minus the slope at the start of the edge. ``need <= 0`` (a zero-slope edge, as at a
+        breakpoint of a parametric programme) gives the first kink: one classical pivot.
+
+    Returns
+    -------
+    stop : int
+        Position of the kink where the slope first reaches zero (the weighted ``need``-quantile
+        of ``t``); the last kink if rounding keeps the total increase below ``need``.
+    passed : ndarray of int
+        Positions of the kinks before it, passed over by the long step.
+
+    Notes
+    -----
+    Bracketing partitions (``argpartition`` around a guess of the quantile's rank, a window
+    that shrinks) cut the candidates down in O(k) each; only the last small window is sorted.
+    Among tied kinks the one with the largest ``inc`` turns the slope first, so the row entering
+    a basis is a large pivot.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._simplex import line_minimum
+    >>> stop, passed = line_minimum(np.array([3.0, 1.0, 2.0]), np.ones(3), 1.5)
+    >>> stop, passed.tolist()
+    (2, [1])
+    """
+    if need <= 0.0:
+        ties = np.flatnonzero(t == t.min())
+        return int(ties[np.argmax(inc[ties])]), np.empty(0, dtype=np.intp)
+    total = float(inc.sum())
+    if t.size > _SORT_WINDOW and need < _SHORT_STEP * total / t.size:
+        # A short step (the usual case near an optimum and in the path's homotopy): the few
+        # smallest kinks, partitioned out once, are very likely to hold the stopping one.
+        few = np.argpartition(t, _FEW - 1)[:_FEW]
+        order = few[np.lexsort((-inc[few], t[few]))]
+        cumulative = np.cumsum(inc[order])
+        k = int(np.searchsorted(cumulative, need))
+        if k < order.size and t[order[k]] < t[order[-1]]:  # not cut off among ties
+            return int(order[k]), order[:k]
+    passed = []
+    window = np.arange(t.size)
+    tw, iw = t, inc
+    while window.size > _SORT_WINDOW and total > need:
+        keep, before, need = _bracket(tw, iw, need, window, total)
+        if before.size:
+            passed.append(window[before])
+        window, tw, iw = window[keep], tw[keep], iw[keep]
+        total = float(iw.sum())
+    order = np.lexsort((-iw, tw))
+    cumulative = np.cumsum(iw[order])
+    k = min(int(np.searchsorted(cumulative, need)), order.size - 1)
+    passed.append(window[order[:k]])
+    return int(window[order[k]]), np.concatenate(passed)
+
+
+def line_search(
+    residual: np.ndarray, direction: np.ndarray, weights: np.ndarray, tau: float
+) -> tuple[float, int]:
+    """Exact minimiser ``s`` of ``phi(s) = sum_i w_i rho_tau(r_i - s u_i)`` and its kink row.
+
+    ``phi`` is convex and piecewise linear with kinks ``r_i / u_i`` and jumps ``w_i |u_i|`` of
+    its slope, so the minimiser is a weighted quantile of the kinks on the descending side
+    (:func:`line_minimum`). The step may be negative.
+
+    Parameters
+    ----------
+    residual, direction, weights : ndarray of shape (m,)
+        ``r``, ``u`` and ``w`` above.
+    tau : float
+        Quantile level.
+
+    Returns
+    -------
+    step : float
+        The minimiser, exactly ``r_row / u_row``; ``0.0`` when ``s = 0`` is already optimal.
+    row : int
+        The row whose kink it is, ``-1`` when the step is 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._simplex import line_search
+    >>> line_search(np.array([1.0, 2.0, 4.0]), np.ones(3), np.ones(3), 0.5)
+    (2.0, 1)
+    """
+    r, u = residual, direction
+    wu = weights * u
+    total = float(wu.sum())
+    # The right derivative at 0 is -tau sum(w u) + sum_{i below} w_i u_i, "below" the rows whose
+    # residual is negative just after 0; the left one mirrors it. A zero residual moves to the
+    # side -sign(u_i) as s leaves 0 (either way), so it counts in both sums.
+    below = float(wu[r < 0].sum())
+    zero = np.flatnonzero(r == 0)
+    at_zero = wu[zero]
+    forward = -tau * total + below + float(at_zero[at_zero > 0].sum())
+    sign, slope = 1.0, forward
+    if forward >= 0.0:
+        slope = tau * total - below - float(at_zero[at_zero < 0].sum())
+        if slope >= 0.0:
+            return 0.0, -1
+        sign = -1.0
+    # Kinks strictly ahead in the chosen direction; those at s = 0 were priced into the slope.
+    ahead = np.flatnonzero(u * r > 0) if sign > 0 else np.flatnonzero(u * r < 0)
+    kinks = r[ahead] / u[ahead]
+    k, _ = line_minimum(sign * kinks, np.abs(wu[ahead]), -slope)
+    return float(kinks[k]), int(ahead[k])

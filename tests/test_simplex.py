@@ -1,0 +1,185 @@
+"""The simplex engine: basis updates, the long-step line search, the parametric simplex."""
+
+import numpy as np
+import pytest
+
+from sklearn_lad import QuantileRegressor
+from sklearn_lad._objective import rho
+from sklearn_lad._problem import QuantileProblem
+from sklearn_lad._simplex import (
+    AffineCosts,
+    Basis,
+    Event,
+    ObservationRows,
+    ParametricSimplex,
+    basic_dual,
+    dual_at_bounds,
+    line_minimum,
+    line_search,
+)
+from sklearn_lad.solvers import run_solver
+
+# -- line search ---------------------------------------------------------------------------
+
+
+def brute_force_line_minimum(t, inc, need):
+    """Walk every kink in sorted order: the first at which the running slope reaches 0."""
+    order = np.lexsort((-inc, t))
+    if need <= 0:
+        return order[0]
+    cum = np.cumsum(inc[order])
+    return order[min(int(np.searchsorted(cum, need)), t.size - 1)]
+
+
+@pytest.mark.parametrize("size", [1, 7, 300, 5000])
+def test_line_minimum_is_the_weighted_quantile(size):
+    rng = np.random.default_rng(size)
+    for trial in range(20):
+        t = rng.exponential(size=size)
+        if trial % 3 == 0:
+            t = np.round(t, 1)  # ties
+        if trial % 4 == 0:
+            t[: size // 3] = 0.0  # degenerate kinks at t = 0
+        inc = rng.uniform(0.1, 2.0, size=size)
+        need = rng.uniform(-0.1, 1.05) * inc.sum()
+        k, crossed = line_minimum(t, inc, need)
+        # The minimiser along the line is unique even when the order of tied kinks is not.
+        assert t[k] == t[brute_force_line_minimum(t, inc, need)]
+        assert k not in set(crossed.tolist())
+        assert np.all(t[crossed] <= t[k])
+        if need <= 0:
+            assert crossed.size == 0
+        elif need > inc.sum():  # rounding case: the slope never turns; go to the last kink
+            assert crossed.size == size - 1
+        else:
+            passed = inc[crossed].sum()
+            assert passed < need or np.isclose(passed, need)
+            assert passed + inc[k] >= need * (1 - 1e-12)
+
+
+def test_line_search_is_exact():
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        m = int(rng.integers(3, 400))
+        r, u = rng.standard_normal(m), rng.standard_normal(m) * 10.0 ** rng.uniform(-3, 3)
+        u[: m // 10] = 0.0
+        w, tau = rng.uniform(0.1, 2.0, m), float(rng.uniform(0.01, 0.99))
+
+        def phi(t, r=r, u=u, w=w, tau=tau):
+            res = r - t * u
+            return np.sum(w * np.where(res >= 0, tau, tau - 1.0) * res)
+
+        t, row = line_search(r, u, w, tau)
+        moving = u != 0
+        best = min(phi(k) for k in np.append(r[moving] / u[moving], 0.0))
+        assert phi(t) <= best + 1e-12 * abs(best)
+        if row >= 0:
+            assert r[row] / u[row] == t
+
+
+def test_line_search_at_the_minimum_does_not_move():
+    r = np.array([-1.0, 0.0, 1.0])
+    assert line_search(r, np.ones(3), np.ones(3), 0.5) == (0.0, -1)
+
+
+# -- basis ---------------------------------------------------------------------------------
+
+
+def _check_inverse(basis, A):
+    B = A[np.ix_(basis.rows, basis.cols)]
+    np.testing.assert_allclose(basis.inverse @ B, np.eye(basis.size), atol=1e-10)
+
+
+def test_basis_updates_agree_with_fresh_factorisations():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(12, 5))
+    basis = Basis.factor(np.arange(4), np.arange(4), A[:4, :4])
+    replaced = basis.replace_row(2, 7, A[7, basis.cols])
+    _check_inverse(replaced, A)
+    assert replaced.rows.tolist() == [0, 1, 7, 3] and replaced.updates == 1
+    swapped = replaced.replace_column(1, 4, A[replaced.rows, 4])
+    _check_inverse(swapped, A)
+    grown = swapped.add(9, 1, A[9, swapped.cols], A[swapped.rows, 1], A[9, 1])
+    _check_inverse(grown, A)
+    assert grown.size == 5 and grown.updates == 3
+    shrunk = grown.remove(0, 2)
+    _check_inverse(shrunk, A)
+    assert shrunk.rows.tolist() == [1, 7, 3, 9] and shrunk.cols.tolist() == [0, 4, 3, 1]
+    np.testing.assert_allclose(shrunk.solve(A[shrunk.rows][:, shrunk.cols] @ np.arange(4.0)),
+                               np.arange(4.0), atol=1e-10)
+    # The original is untouched: updates return new objects.
+    _check_inverse(basis, A)
+
+
+def test_basis_refuses_singular_pivots():
+    A = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    basis = Basis.factor(np.array([0, 1]), np.array([0, 1]), A[:2])
+    assert basis.replace_row(1, 2, A[2]) is None  # rows 0 and 2 are equal
+    assert Basis.factor(np.array([0, 2]), np.array([0, 1]), A[[0, 2]]) is None
+    assert not basis.stale
+
+
+def test_basic_dual_makes_the_gradient_vanish():
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(20, 3))
+    tau, w = 0.3, rng.uniform(0.5, 2.0, 20)
+    side = np.where(rng.normal(size=20) > 0, 1.0, -1.0)
+    side[[2, 5, 11]] = 0.0
+    basis = Basis.factor(np.array([2, 5, 11]), np.arange(3), A[[2, 5, 11]])
+    d = dual_at_bounds(side, -(1 - tau) * w, tau * w)
+    assert np.all(d[[2, 5, 11]] == 0.0)
+    d[basis.rows] = basic_dual(basis, A.T @ d)
+    np.testing.assert_allclose(A.T @ d, 0.0, atol=1e-12)
+    # With a penalty's subgradient c on the active columns: A'd = c.
+    cost = np.array([0.0, 0.4, -0.2])
+    d[basis.rows] = 0.0
+    d[basis.rows] = basic_dual(basis, A.T @ d, cost)
+    np.testing.assert_allclose(A.T @ d, cost, atol=1e-12)
+
+
+# -- parametric simplex: the tau process -----------------------------------------------------
+
+
+def _optimum(X, y, tau, w):
+    problem = QuantileProblem(X=X, y=y, tau=tau, sample_weight=w)
+    return run_solver("highs", problem)[0].objective
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_tau_walk_pieces_are_optimal(weighted):
+    """Walk tau from 0.2 to 0.8; each piece's vertex is optimal on its whole interval."""
+    rng = np.random.default_rng(3)
+    n = 40
+    X = rng.normal(size=(n, 2))
+    y = X @ [1.0, -2.0] + rng.standard_t(3, size=n)
+    w = rng.uniform(0.2, 3.0, n) if weighted else np.ones(n)
+    engine = ParametricSimplex(ObservationRows.of(X, y, True), y,
+                               AffineCosts.tau_process(w, np.zeros(3)))
+    fit = QuantileRegressor(tau=0.2, solver="br").fit(X, y, sample_weight=w)
+    start = engine.vertex_from_point(np.r_[fit.intercept_, fit.coef_], 0.2)
+    pieces = engine.walk(start, 0.2, 0.8)
+    assert len(pieces) > 5
+    assert pieces[0].start == 0.2 and pieces[-1].end == 0.8
+    for before, after in zip(pieces, pieces[1:]):
+        assert before.end == after.start and before.end > before.start
+        assert not np.array_equal(np.sort(before.vertex.Z), np.sort(after.vertex.Z))
+    W = w.sum()
+    for piece in pieces:
+        beta = piece.vertex.beta
+        fitted = beta[0] + X @ beta[1:]
+        for tau in (piece.start, 0.5 * (piece.start + piece.end), piece.end):
+            # A fresh fit at tau, inside the piece and at both of its ends.
+            objective = float(w @ rho(y - fitted, tau)) / W
+            assert objective == pytest.approx(_optimum(X, y, tau, w), rel=1e-9, abs=1e-12)
+        assert ParametricSimplex.optimal(piece.vertex, piece.start)
+        assert ParametricSimplex.optimal(piece.vertex, piece.end)
+
+
+def test_alpha_costs_and_events():
+    costs = AffineCosts.alpha_path(np.ones(4), 0.25, [0.0, 2.0, 3.0])
+    upper, lower, pen = costs.at(0.5)
+    assert np.all(upper == 0.25) and np.all(lower == -0.75)
+    np.testing.assert_array_equal(pen, [0.0, 1.0, 1.5])
+    assert costs.free.tolist() == [True, False, False] and not costs.rows_vary
+    assert {e.name for e in Event} == {"ROW_LEAVES", "COLUMN_ENTERS", "ROW_ENTERS",
+                                       "COLUMN_LEAVES"}
