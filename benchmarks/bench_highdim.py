@@ -33,9 +33,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import QuantileRegressor as SkQuantileRegressor
 
-from sklearn_lad import QuantileLasso
+from sklearn_lad import QuantileLasso, alpha_max
 from sklearn_lad._objective import quantile_objective
-from sklearn_lad import alpha_max
 
 SHAPES = {
     "small": dict(n=200, p=2_000, density=None),

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_lad import QuantileLasso, _estimators
-from sklearn_lad import alpha_max
+from sklearn_lad import QuantileLasso, _estimators, alpha_max
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad._working_set import solve_with_working_set, use_working_set
 from sklearn_lad.solvers import run_solver
