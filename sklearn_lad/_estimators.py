@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._problem import QuantileProblem, SolverResult
 from ._tolerances import is_zero_residual, residual_scale
 from ._validation import ZeroWeightRows, build_problem
+from ._working_set import solve_with_working_set, use_working_set
 from .solvers import get_solver, run_solver
 
 __all__ = ["QuantileRegressor", "LADRegressor", "QuantileLasso", "LADLasso"]
@@ -110,7 +111,12 @@ class _QuantileLinearModel(RegressorMixin, BaseEstimator):
         """Run the backend on ``problem`` and store the fitted attributes; returns ``self``."""
         # run_solver warns (ConvergenceWarning) when the backend stopped early or its point
         # could not be certified.
-        result, solver_name = run_solver(self.solver, problem, self.solver_options)
+        if use_working_set(problem, self.solver):
+            # p >> n with a penalty: exact fits on a working set of features, certified for
+            # the full problem (_working_set.py); same answer as the full fit, faster.
+            result, solver_name = solve_with_working_set(problem, self.solver, self.solver_options)
+        else:
+            result, solver_name = run_solver(self.solver, problem, self.solver_options)
         self.coef_ = result.coef
         self.intercept_ = float(result.intercept)
         self.n_iter_ = int(result.n_iter)

@@ -98,6 +98,14 @@ POLISH_INTERPOLATION_RTOL = 1e-8
 #: to the certificate as the basis). Interior-point duals are accurate to about 1e-8.
 INTERIOR_DUAL_MARGIN = 1e-6
 
+# -- feature working sets (``_working_set.py``) -------------------------------------------------
+
+#: A feature outside the working set whose dual constraint ``|X_j'd| <= lambda_j`` has less than
+#: this relative slack counts as tight and joins the set: it may be non-zero in some optimum, and
+#: the restricted canonical point is the full one's only when every such feature is in the set.
+#: Same order as the certificate's dual box tolerance (``DUAL_BOX_RTOL``).
+WORKING_SET_DUAL_RTOL = 1e-9
+
 # -- the regularisation path (``_path.py``) -----------------------------------------------------
 
 #: ``alpha_max`` is returned this much (relatively) above the breakpoint at which the first

@@ -1,0 +1,150 @@
+"""Exact L1-penalised quantile regression with p >> n: sklearn-lad against the references.
+
+Run ``python benchmarks/bench_highdim.py`` (``--shapes small,wide,sparse`` to choose blocks,
+``--inner fn,highs,br`` for the working-set inner backends, ``--no-r`` to skip R). Every row of
+a block is measured in the same run on the same data, seconds first, then the ratio to
+scikit-learn's ``QuantileRegressor(solver="highs")`` and the objective recomputed with
+``sklearn_lad._objective.quantile_objective`` (scikit-learn's scaling) at the returned point.
+
+Shapes (issue 10): ``small`` n=200, p=2,000 dense at alpha_max/5; ``wide`` n=500, p=20,000
+dense at alpha_max/5; ``sparse`` n=20,000, p=100,000, density 1e-3 at alpha_max/5. X standard
+normal (sparse: standard normal non-zeros), 5 true coefficients of 1.0, t(3) noise, seed 0.
+
+R references (when ``Rscript`` is on the PATH, dense shapes only; R's dense design would not fit
+in memory for ``sparse``): quantreg ``rq.fit.lasso`` with ``lambda = 2 n alpha`` (quantreg
+solves ``sum rho_tau + sum (lambda_j / 2) |b_j|``, see ``tools/make_r_reference.R``) and an
+unpenalised intercept column; conquer ``conquer.reg(penalty = "lasso")`` with
+``lambda = alpha``: conquer minimises the smoothed empirical loss averaged over the
+observations plus ``lambda ||b||_1`` (Tan, Wang & Zhou 2022, JRSS-B), the same scaling as ours.
+R's time is the fit alone (``system.time`` inside R), not reading the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import QuantileRegressor as SkQuantileRegressor
+
+from sklearn_lad import QuantileLasso, alpha_max
+from sklearn_lad._objective import quantile_objective
+
+SHAPES = {
+    "small": dict(n=200, p=2_000, density=None),
+    "wide": dict(n=500, p=20_000, density=None),
+    "sparse": dict(n=20_000, p=100_000, density=1e-3),
+}
+
+R_SCRIPT = r"""
+args <- commandArgs(trailingOnly = TRUE)
+n <- as.integer(args[2]); p <- as.integer(args[3]); alpha <- as.numeric(args[4])
+X <- matrix(readBin(file.path(args[1], "X.bin"), "double", n * p), n, p)
+y <- readBin(file.path(args[1], "y.bin"), "double", n)
+which <- args[5]
+if (which == "rq") {
+  suppressMessages(library(quantreg))
+  lam <- c(0, rep(2 * n * alpha, p))
+  t <- system.time(fit <- rq.fit.lasso(cbind(1, X), y, tau = 0.5, lambda = lam))[["elapsed"]]
+  b <- fit$coefficients
+} else {
+  suppressMessages(library(conquer))
+  t <- system.time(fit <- conquer.reg(X, y, lambda = alpha, tau = 0.5,
+                                      penalty = "lasso"))[["elapsed"]]
+  b <- fit$coeff
+}
+writeBin(as.double(c(t, b)), file.path(args[1], paste0(which, ".bin")))
+"""
+
+
+def make_data(n, p, density, seed=0):
+    rng = np.random.default_rng(seed)
+    if density is None:
+        X = rng.standard_normal((n, p))
+    else:
+        X = sp.random(n, p, density=density, format="csc", random_state=seed,
+                      data_rvs=rng.standard_normal)
+    coef = np.zeros(p)
+    coef[:5] = 1.0
+    return X, X @ coef + rng.standard_t(3, n)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def run_r(which, X, y, alpha, workdir):
+    """Seconds (R's own fit time) and ``(coef, intercept)`` of an R reference."""
+    n, p = X.shape
+    np.asfortranarray(X).ravel(order="F").tofile(os.path.join(workdir, "X.bin"))
+    y.tofile(os.path.join(workdir, "y.bin"))
+    script = os.path.join(workdir, "fit.R")
+    with open(script, "w") as fh:
+        fh.write(R_SCRIPT)
+    subprocess.run(["Rscript", script, workdir, str(n), str(p), repr(alpha), which],
+                   check=True, capture_output=True)
+    out = np.fromfile(os.path.join(workdir, f"{which}.bin"))
+    return out[0], (out[2:], out[1])
+
+
+def block(name, shape, inner, use_r):
+    n, p, density = shape["n"], shape["p"], shape["density"]
+    X, y = make_data(n, p, density)
+    alpha = alpha_max(X, y, 0.5) / 5
+    print(f"\n## {name}: n={n}, p={p}, density={density or 1.0}, alpha = alpha_max/5 = "
+          f"{alpha:.6g}  (machine shared; one run)")
+    rows = []
+
+    def objective(coef, intercept):
+        return quantile_objective(X, y, coef, intercept, 0.5, alpha)
+
+    seconds, model = timed(lambda: SkQuantileRegressor(
+        quantile=0.5, alpha=alpha, solver="highs").fit(X, y))
+    rows.append(("scikit-learn QuantileRegressor(highs)", seconds,
+                 objective(model.coef_, model.intercept_), np.sum(model.coef_ != 0)))
+    for solver in inner:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            seconds, model = timed(lambda s=solver: QuantileLasso(
+                alpha=alpha, solver=s).fit(X, y))
+        rows.append((f"sklearn-lad QuantileLasso({solver}), working set", seconds,
+                     objective(model.coef_, model.intercept_), np.sum(model.coef_ != 0)))
+    if use_r and density is None:
+        with tempfile.TemporaryDirectory() as workdir:
+            for which, label in (("rq", "R quantreg rq.fit.lasso"),
+                                 ("conquer", "R conquer.reg(lasso), approximate")):
+                try:
+                    seconds, (coef, intercept) = run_r(which, X, y, alpha, workdir)
+                except subprocess.CalledProcessError as exc:
+                    print(f"  {label}: failed ({exc.stderr.decode()[-200:]!r})")
+                    continue
+                rows.append((label, seconds, objective(coef, intercept),
+                             np.sum(np.abs(coef) > 1e-8)))
+    reference = rows[0][1]
+    print("| method | seconds | ratio to sklearn HiGHS | objective | non-zeros |")
+    print("| --- | ---: | ---: | --- | ---: |")
+    for label, seconds, obj, nnz in rows:
+        print(f"| {label} | {seconds:.3f} | {seconds / reference:.2f} | {obj:.10f} | {nnz} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shapes", default="small,wide,sparse")
+    parser.add_argument("--inner", default="fn,highs")
+    parser.add_argument("--no-r", action="store_true")
+    args = parser.parse_args()
+    use_r = not args.no_r and shutil.which("Rscript") is not None
+    for name in args.shapes.split(","):
+        block(name, SHAPES[name], args.inner.split(","), use_r)
+
+
+if __name__ == "__main__":
+    main()

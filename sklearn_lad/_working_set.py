@@ -1,0 +1,230 @@
+"""Feature working sets: exact L1-penalised quantile regression when features outnumber samples.
+
+The quantile lasso is an LP whose dual, for the augmented design of ``_problem.py``, reads
+``max y'd`` over ``d_i in [-(1 - tau) w_i, tau w_i]`` with ``1'd = 0`` (intercept),
+``X_j'd = 0`` for unpenalised features and ``|X_j'd| <= lambda_j = alpha * pf_j * sum(w)`` for
+penalised ones (the ``+-e_j`` pseudo-rows absorb ``X_j'd`` up to ``lambda_j``). A penalised
+feature enters the dual through that one inequality only. So the problem restricted to a set
+``W`` of features (all unpenalised ones included) is the full LP with the constraints of the
+features outside ``W`` dropped, and its optimal dual ``d`` is optimal for the full problem as
+soon as ``|X_j'd| <= lambda_j`` for every ``j`` outside ``W``: the restricted primal point,
+padded with zeros, has the same objective as ``d``'s dual value. This is the constraint
+generation (cutting-plane) view of working-set methods for L1 problems (e.g. Johnson &
+Guestrin, "Blitz", ICML 2015; Massias, Gramfort & Salmon, "Celer", ICML 2018), applied to an
+LP, where every restricted fit is solved exactly.
+
+Canonical point. Complementary slackness holds between *any* primal and *any* dual optimum, so
+a feature whose constraint has strict slack at one dual optimum ``d`` is zero in every primal
+optimum. If every feature whose constraint is tight at ``d`` is in ``W``, the optimal faces of
+the restricted and of the full problem coincide (up to the zero padding); the shared
+certificate's canonical (minimum-norm) point of the restricted problem, padded with zeros, is
+then the canonical point of the full problem, and its uniqueness verdict carries over. The
+loop below therefore only stops when no feature outside ``W`` is tight or violated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from ._problem import QuantileProblem, SolverResult
+from ._tolerances import WORKING_SET_DUAL_RTOL
+from .solvers._base import resolve_solver, run_solver
+
+__all__ = ["solve_with_working_set", "use_working_set"]
+
+#: Features first put in ``W`` besides the unpenalised ones; doubled by every round.
+_INITIAL_SIZE = 50
+#: Rounds before giving up and solving the full problem (each at least doubles ``W``, so
+#: ``log2(p / 50)`` rounds reach every feature; the cap only guards against a stalled inner solver).
+_MAX_ROUNDS = 40
+#: Minimum growth of ``W`` per round, as a fraction of its size (measured: see docs/lasso.md).
+_GROWTH = 0.1
+#: ``p / n`` from which the estimators use working sets (``benchmarks/bench_highdim.py``).
+WORKING_SET_MIN_RATIO = 2.0
+
+
+def use_working_set(problem: QuantileProblem, solver: str) -> bool:
+    """Whether the estimators should solve ``problem`` with feature working sets.
+
+    Only penalised problems with many more features than samples and an exact backend: there a
+    restricted fit costs a fraction of the full one; for ``p <= n`` the full fit is left as is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> problem = QuantileProblem(X=np.ones((4, 40)), y=np.arange(4.0), tau=0.5, alpha=0.1)
+    >>> use_working_set(problem, "highs")
+    True
+    """
+    if not problem.is_penalized:
+        return False
+    if problem.n_features < WORKING_SET_MIN_RATIO * problem.n_samples:
+        return False
+    return bool(resolve_solver(solver, problem).exact)
+
+
+def _restricted(problem: QuantileProblem, features: np.ndarray) -> QuantileProblem:
+    X = problem.X[:, features]
+    if problem.is_sparse:
+        X = X.tocsc() if problem.X.format == "csc" else X.tocsr()
+    factor = None if problem.penalty_factor is None else problem.penalty_factor[features]
+    return dataclasses.replace(problem, X=X, penalty_factor=factor)
+
+
+def _correlations(problem: QuantileProblem, dual_obs: np.ndarray) -> np.ndarray:
+    """``X_j'd`` for every feature: the one pass over ``X`` per round."""
+    return np.asarray(problem.X.T @ dual_obs).ravel()
+
+
+def _null_dual(problem: QuantileProblem) -> np.ndarray:
+    """A subgradient of the loss at the null fit, to rank features before the first fit."""
+    w = problem.weights
+    y = problem.y
+    if problem.fit_intercept:
+        order = np.argsort(y, kind="stable")
+        cum = np.cumsum(w[order])
+        q = y[order][min(np.searchsorted(cum, problem.tau * cum[-1]), y.size - 1)]
+    else:
+        q = 0.0
+    return np.where(y > q, problem.tau * w, np.where(y < q, -(1.0 - problem.tau) * w, 0.0))
+
+
+def _full_dual(problem, features, penalized_full, result, xtd, bound) -> np.ndarray:
+    """The full augmented dual: observation rows, then ``+e_j`` and ``-e_j`` rows.
+
+    Pseudo-rows of features in ``W`` come from the restricted certificate; for the others any
+    ``d+ - d- = -X_j'd`` in the box is dual feasible; we take the pair centred in the box.
+    """
+    n, tau = problem.n_samples, problem.tau
+    sub = _restricted(problem, features)
+    penalized_sub = features[sub.penalty > 0]
+    k_full, k_sub = penalized_full.size, penalized_sub.size
+    plus = np.empty(k_full)
+    minus = np.empty(k_full)
+    c = -xtd
+    lam = bound[penalized_full]
+    centre = (2.0 * tau - 1.0) * lam
+    plus[:] = 0.5 * (centre + c[penalized_full])
+    minus[:] = 0.5 * (centre - c[penalized_full])
+    pos = np.searchsorted(penalized_full, penalized_sub)
+    plus[pos] = result.dual[n : n + k_sub]
+    minus[pos] = result.dual[n + k_sub : n + 2 * k_sub]
+    return np.concatenate([result.dual[:n], plus, minus])
+
+
+def _full_basis(problem, features, penalized_full, basis) -> np.ndarray | None:
+    """Map a restricted basis (augmented row indices) to the full augmented rows."""
+    if basis is None:
+        return None
+    n = problem.n_samples
+    sub = _restricted(problem, features)
+    penalized_sub = features[sub.penalty > 0]
+    k_sub, k_full = penalized_sub.size, penalized_full.size
+    basis = np.asarray(basis, dtype=np.intp)
+    pair = np.searchsorted(penalized_full, penalized_sub)
+    out = basis.copy()
+    plus = (basis >= n) & (basis < n + k_sub)
+    minus = basis >= n + k_sub
+    out[plus] = n + pair[basis[plus] - n]
+    out[minus] = n + k_full + pair[basis[minus] - n - k_sub]
+    return out
+
+
+def solve_with_working_set(
+    problem: QuantileProblem,
+    solver: str,
+    options: dict[str, Any] | None = None,
+    warm_start: tuple[Any, float] | None = None,
+) -> tuple[SolverResult, str]:
+    """Solve a penalised problem exactly through a growing working set of features.
+
+    Each round solves the problem restricted to ``W`` with :func:`run_solver` (certified,
+    canonical), computes ``|X_j'd|`` for every feature with one product, and adds the violated
+    and tight features outside ``W`` (at least as many as ``W`` holds, most violated first).
+    It stops when none is left; the answer is then the full problem's certified canonical point.
+
+    Parameters
+    ----------
+    problem : QuantileProblem
+        A penalised problem (``alpha > 0``).
+    solver : str
+        ``"auto"`` or an exact backend, used for every restricted fit.
+    options : dict or None, default=None
+        The backend's ``solver_options``.
+    warm_start : tuple of (ndarray, float) or None, default=None
+        ``(coef, intercept)`` of a nearby solution: its non-zero features join ``W`` first.
+
+    Returns
+    -------
+    result : SolverResult
+        Coefficients over all features; ``dual`` and ``basis`` index the full augmented rows.
+    resolved_name : str
+        The backend that ran the restricted fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((20, 200))
+    >>> y = X[:, 0] + 0.1 * rng.standard_normal(20)
+    >>> problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=0.05)
+    >>> result, name = solve_with_working_set(problem, "highs")
+    >>> result.certified, result.coef.shape, int(np.argmax(np.abs(result.coef)))
+    (True, (200,), 0)
+    """
+    p = problem.n_features
+    penalty = problem.penalty
+    bound = penalty * problem.weight_sum
+    penalized_full = np.flatnonzero(penalty > 0)
+    in_set = penalty <= 0  # unpenalised features are always in W
+    score = np.abs(_correlations(problem, _null_dual(problem)))
+    if warm_start is not None:
+        score = score + np.where(np.asarray(warm_start[0]) != 0, np.inf, 0.0)
+    score[in_set] = -np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ranked = np.argsort(-(score / np.where(bound > 0, bound, 1.0)), kind="stable")
+    previous = intercept = None
+    grow = min(_INITIAL_SIZE, p - int(in_set.sum()))
+    in_set[ranked[:grow]] = True
+    start = None
+    for _ in range(_MAX_ROUNDS):
+        features = np.flatnonzero(in_set)
+        if previous is not None:
+            # The last restricted optimum, padded with zeros, is feasible and near-optimal.
+            start = (np.where(in_set, previous, 0.0)[features], intercept)
+        result, name = run_solver(solver, _restricted(problem, features), options, start)
+        if not result.certified or result.dual is None:
+            break
+        xtd = _correlations(problem, result.dual[: problem.n_samples])
+        corr = np.abs(xtd)
+        previous = np.zeros(p)
+        previous[features] = result.coef
+        intercept = result.intercept
+        # Tight counts as violated: those features may be non-zero in some optimum, and the
+        # canonical point is only the full one's when every such feature is in W.
+        slack = bound - corr
+        candidates = np.flatnonzero(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound))
+        if candidates.size == 0:
+            coef = np.zeros(p)
+            coef[features] = result.coef
+            return dataclasses.replace(
+                result, coef=coef,
+                dual=_full_dual(problem, features, penalized_full, result, xtd, bound),
+                basis=_full_basis(problem, features, penalized_full, result.basis),
+            ), name
+        # Add every violated or tight feature (most violated first, at most |W| of them so the
+        # rounds stay O(log p)), and at least _GROWTH * |W| features in all, topped up with the
+        # nearly tight ones: each round costs a restricted fit, so adding the features likely to
+        # be violated next saves rounds.
+        outside = np.flatnonzero(~in_set)
+        order = outside[np.argsort(slack[outside] / bound[outside], kind="stable")]
+        n_add = max(min(candidates.size, features.size), int(np.ceil(_GROWTH * features.size)))
+        in_set[order[:n_add]] = True
+        in_set[candidates[slack[candidates] >= -WORKING_SET_DUAL_RTOL * bound[candidates]]] = True
+    # The restricted fits did not certify (or too many rounds): the full problem decides.
+    return run_solver(solver, problem, options, warm_start)

@@ -1,0 +1,112 @@
+"""Feature working sets agree with the full fit (HiGHS oracle) on p >> n problems."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_lad import QuantileLasso, _estimators, alpha_max
+from sklearn_lad._problem import QuantileProblem
+from sklearn_lad._working_set import solve_with_working_set, use_working_set
+from sklearn_lad.solvers import run_solver
+
+EXACT = ["highs", "fn", "br", "irls"]
+
+
+def _data(n=25, p=120, seed=0, ties=False):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    coef = np.zeros(p)
+    coef[:3] = [1.5, -1.0, 0.5]
+    y = X @ coef + rng.standard_t(3, n)
+    if ties:
+        X = np.round(X)
+        y = np.round(y)
+    return X, y
+
+
+def _agree(problem, solver="highs"):
+    oracle, _ = run_solver("highs", problem)
+    result, _ = solve_with_working_set(problem, solver)
+    assert result.certified
+    assert result.objective == pytest.approx(oracle.objective, rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(result.coef, oracle.coef, atol=1e-7)
+    assert result.intercept == pytest.approx(oracle.intercept, abs=1e-7)
+    assert result.unique == oracle.unique
+    return result, oracle
+
+
+@pytest.mark.parametrize("solver", EXACT)
+def test_every_exact_backend_as_inner_solver(solver):
+    X, y = _data()
+    alpha = alpha_max(X, y, 0.3) / 4
+    _agree(QuantileProblem(X=X, y=y, tau=0.3, alpha=alpha), solver)
+
+
+def test_ties_duplicated_and_zero_columns():
+    X, y = _data(ties=True, seed=1)
+    X[:, 10] = X[:, 0]  # duplicate of a true feature: the optimum is not unique
+    X[:, 20] = 0.0
+    X[:, 30] = -X[:, 1]
+    alpha = alpha_max(X, y, 0.5) / 3
+    result, oracle = _agree(QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha))
+    assert result.coef[20] == 0.0
+
+
+def test_weights_penalty_factors_and_no_intercept():
+    X, y = _data(seed=2)
+    rng = np.random.default_rng(2)
+    w = rng.uniform(0.2, 3.0, X.shape[0])
+    pf = rng.uniform(0.5, 2.0, X.shape[1])
+    pf[[5, 7]] = 0.0  # unpenalised: always in the working set
+    for fit_intercept in (True, False):
+        alpha = alpha_max(X, y, 0.7, w, fit_intercept, pf) / 3
+        problem = QuantileProblem(
+            X=X, y=y, tau=0.7, alpha=alpha, sample_weight=w, fit_intercept=fit_intercept,
+            penalty_factor=pf,
+        )
+        _agree(problem)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_design(fmt):
+    rng = np.random.default_rng(3)
+    X = sp.random(40, 300, density=0.05, random_state=3, format=fmt)
+    y = X @ np.r_[np.ones(5), np.zeros(295)] + rng.standard_normal(40)
+    alpha = alpha_max(X, y, 0.5) / 4
+    problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha)
+    _agree(problem, "fn")
+
+
+def test_full_dual_is_feasible_for_the_full_problem():
+    X, y = _data(seed=4)
+    problem = QuantileProblem(X=X, y=y, tau=0.4, alpha=alpha_max(X, y, 0.4) / 5)
+    result, _ = solve_with_working_set(problem, "highs")
+    design = problem.augmented()
+    lower, upper = design.dual_bounds()
+    assert result.dual.shape == (design.n_rows,)
+    assert np.all(result.dual >= lower - 1e-9) and np.all(result.dual <= upper + 1e-9)
+    # A'd = 0 for the full augmented design, and the dual value equals the objective.
+    assert np.abs(design.rmatvec(result.dual)).max() < 1e-7
+    assert y @ result.dual[: X.shape[0]] / problem.weight_sum == pytest.approx(
+        result.objective, rel=1e-9
+    )
+
+
+def test_estimator_attributes_equal_the_full_fit(monkeypatch):
+    X, y = _data(seed=5)
+    alpha = alpha_max(X, y, 0.5) / 4
+    model = QuantileLasso(alpha=alpha, solver="highs").fit(X, y)
+    assert use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha), "highs")
+    monkeypatch.setattr(_estimators, "use_working_set", lambda problem, solver: False)
+    full = QuantileLasso(alpha=alpha, solver="highs").fit(X, y)  # the full fit
+    for name in ("coef_", "dual_", "basis_"):
+        np.testing.assert_allclose(getattr(model, name), getattr(full, name), atol=1e-9)
+    assert model.objective_ == pytest.approx(full.objective_, rel=1e-12)
+    assert (model.certified_, model.unique_) == (full.certified_, full.unique_)
+
+
+def test_not_used_when_p_is_small_or_unpenalised():
+    X, y = _data(n=50, p=20)
+    assert not use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=0.1), "highs")
+    X, y = _data()
+    assert not use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=0.0), "highs")
