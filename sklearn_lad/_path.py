@@ -59,6 +59,7 @@ import numpy as np
 
 from ._alpha_max import alpha_max_at, alpha_max_of, null_fit
 from ._certificate import finalize
+from ._duplicates import merge_duplicate_rows
 from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult
 from ._tolerances import ALPHA_MAX_MARGIN
@@ -110,19 +111,8 @@ def _merge_duplicates(problem: QuantileProblem) -> QuantileProblem:
     would push the homotopy onto the backend at every grid value.
     """
     if problem.n_samples < 2 or np.unique(problem.y).size == problem.n_samples:
-        return problem  # distinct targets: no two rows can be equal
-    X = problem.X
-    if problem.is_sparse:
-        if X.shape[0] * X.shape[1] > 2_000_000:
-            return problem  # too large to compare rows densely; degenerate vertices still work
-        X = X.toarray()
-    data = np.column_stack([X, problem.y])
-    _, first, inverse = np.unique(data, axis=0, return_index=True, return_inverse=True)
-    if first.size == problem.n_samples:
-        return problem
-    inverse = inverse.ravel()
-    weights = np.bincount(inverse, weights=problem.weights, minlength=first.size)
-    return replace(problem, X=problem.X[first], y=problem.y[first], sample_weight=weights)
+        return problem  # distinct targets: no two rows can be equal (and no sort is needed)
+    return merge_duplicate_rows(problem)[0]
 
 
 def _path(
