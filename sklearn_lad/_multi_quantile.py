@@ -27,7 +27,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._estimators import _QuantileLinearModel
@@ -60,6 +60,23 @@ def _check_taus(taus) -> np.ndarray:
     if np.any(np.diff(levels) <= _TAU_MATCH):
         raise ValueError(f"taus must be distinct; got {taus!r}.")
     return levels
+
+
+def _interval_levels(confidence_level: float) -> np.ndarray:
+    """The two levels ``(1 -+ c) / 2`` of a central interval of coverage ``c``."""
+    return np.array([(1.0 - confidence_level) / 2.0, (1.0 + confidence_level) / 2.0])
+
+
+def _fit_grid_levels(levels: np.ndarray, confidence_level: float | None) -> np.ndarray:
+    """``levels`` plus the median and the interval's two levels, sorted, without repeats."""
+    extra = [_MEDIAN]
+    if confidence_level is not None:
+        extra.extend(_interval_levels(confidence_level))
+    grid = levels
+    for level in extra:
+        if not np.any(np.abs(grid - level) <= _TAU_MATCH):
+            grid = np.sort(np.append(grid, level))
+    return grid
 
 
 def _check_levels(taus) -> np.ndarray:
@@ -111,10 +128,12 @@ def _fit_grid(problem: QuantileProblem, grid: np.ndarray, solver: str, options) 
 class QuantileProcessRegressor(_QuantileLinearModel):
     """Linear quantile regression at several levels at once, optionally without crossing.
 
-    Fits the exact quantile regression at every level of ``taus`` (and at the median, which
-    ``predict`` returns, when it is not among them), warm-starting each level from its
-    neighbours, which is faster than separate fits on large data. Optionally the fitted
-    quantiles are made monotone in the level (non-crossing).
+    Fits the exact quantile regression at every level of ``taus``, warm-starting each level
+    from its neighbours, which is faster than separate fits on large data. Two kinds of level
+    are fitted too when they are not among ``taus``, and kept apart from ``coef_``: the median,
+    which ``predict`` returns, and the two ends ``(1 -+ confidence_level) / 2`` of the interval
+    that ``predict_interval`` returns. Optionally the fitted quantiles are made monotone in the
+    level (non-crossing); the extra levels then take part in the ordering too.
 
     Parameters
     ----------
@@ -138,6 +157,13 @@ class QuantileProcessRegressor(_QuantileLinearModel):
     non_crossing_region : {"training", "box"}, default="training"
         Where ``"constrained"`` imposes the ordering: at every training row, or on the whole
         box ``[min(X), max(X)]`` of the training covariates (stronger, costs more fit).
+    confidence_level : float or None, default=0.9
+        Nominal coverage ``c`` of ``predict_interval``'s default interval: the levels
+        ``(1 - c) / 2`` and ``(1 + c) / 2`` are fitted as well (0.05 and 0.95 at the default),
+        so ``predict_interval(X)`` works with the default ``taus``. ``None`` fits no extra
+        level; ``predict_interval`` then needs an explicit ``confidence_level`` whose levels
+        are among ``taus``. With ``taus="all"`` every level is fitted anyway, and this only
+        sets ``predict_interval``'s default.
     solver_options : dict, default=None
         Options of the backend (for ``"constrained"``: ``{"max_iter": int}`` for HiGHS).
 
@@ -189,17 +215,19 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         "taus": ["array-like", Real, StrOptions({"all"})],
         "non_crossing": [None, StrOptions({"rearrange", "constrained"})],
         "non_crossing_region": [StrOptions({"training", "box"})],
+        "confidence_level": [None, Interval(Real, 0.0, 1.0, closed="neither")],
     }
 
     def __init__(
         self, taus=(0.1, 0.5, 0.9), *, fit_intercept=True, solver="auto", non_crossing=None,
-        non_crossing_region="training", solver_options=None,
+        non_crossing_region="training", confidence_level=0.9, solver_options=None,
     ):
         self.taus = taus
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.non_crossing = non_crossing
         self.non_crossing_region = non_crossing_region
+        self.confidence_level = confidence_level
         self.solver_options = solver_options
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -226,9 +254,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         if isinstance(self.taus, str):
             return self._fit_process(problem)
         levels = _check_taus(self.taus)
-        grid = levels
-        if not np.any(np.abs(levels - _MEDIAN) <= _TAU_MATCH):
-            grid = np.sort(np.append(levels, _MEDIAN))
+        grid = _fit_grid_levels(levels, self.confidence_level)
         if self.non_crossing == "constrained":
             options = dict(self.solver_options or {})
             max_iter = options.pop("max_iter", None)
@@ -287,19 +313,19 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         knots = np.concatenate([[0.0], process.taus, [1.0]])
         return 0.5 * (knots[:-1] + knots[1:])
 
-    def _columns(self, taus: np.ndarray) -> np.ndarray:
-        """Grid columns of ``taus``, or a ValueError when a level was not fitted."""
+    def _columns(self, taus: np.ndarray, fix: str = "refit with them in taus=") -> np.ndarray:
+        """Grid columns of ``taus``, or a ValueError (ending in ``fix``) for an unfitted one."""
         distance = np.abs(self._grid[None, :] - taus[:, None])
         columns = np.argmin(distance, axis=1)
         missing = taus[distance[np.arange(taus.size), columns] > _TAU_MATCH]
         if missing.size:
             raise ValueError(
                 f"levels {missing.tolist()} were not fitted (fitted: {self._grid.tolist()}); "
-                "refit with them in taus=."
+                f"{fix}, or use taus='all'."
             )
         return columns
 
-    def _quantiles(self, X, levels: np.ndarray | None) -> np.ndarray:
+    def _quantiles(self, X, levels: np.ndarray | None, fix: str | None = None) -> np.ndarray:
         """Predicted quantiles at ``levels`` (``None``: ``taus_``), rearranged if asked."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=np.float64, reset=False)
@@ -316,7 +342,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
             pieces = np.asarray(X @ process.coef.T).reshape(X.shape[0], -1) + process.intercept
             return rearrange(pieces, process.piece_lengths, levels)
         levels = self.taus_ if levels is None else np.asarray(levels, dtype=float).ravel()
-        columns = self._columns(levels)
+        columns = self._columns(levels) if fix is None else self._columns(levels, fix)
         values = np.asarray(X @ self._grid_coef.T).reshape(X.shape[0], -1) + self._grid_intercept
         if self.non_crossing == "rearrange":
             values = rearrange(values)
@@ -364,8 +390,10 @@ class QuantileProcessRegressor(_QuantileLinearModel):
             Samples.
         confidence_level : float, default=None
             Nominal coverage ``c``: the interval runs from the ``(1 - c) / 2`` to the
-            ``(1 + c) / 2`` quantile, both of which must have been fitted. ``None`` uses the
-            lowest and highest fitted levels (0.9 after ``taus="all"``).
+            ``(1 + c) / 2`` quantile. ``None`` means the estimator's ``confidence_level``
+            (0.9 by default), whose two levels were fitted. Another ``c`` needs both levels
+            among ``taus`` (any ``c`` after ``taus="all"``); else a ValueError says how to
+            refit.
 
         Returns
         -------
@@ -374,20 +402,22 @@ class QuantileProcessRegressor(_QuantileLinearModel):
             cross without ``non_crossing``). Its coverage is not guaranteed; see
             :class:`ConformalQuantileRegressor` for that.
         """
-        if confidence_level is None and getattr(self, "process_", None) is not None:
-            confidence_level = 0.9
-        if confidence_level is None:
-            if self.taus_.size < 2:
-                raise ValueError("predict_interval needs at least two fitted levels in taus.")
-            levels = np.array([self.taus_[0], self.taus_[-1]])
-        else:
-            level = float(confidence_level)
-            if not 0.0 < level < 1.0:
-                raise ValueError(
-                    f"confidence_level must lie strictly between 0 and 1; got {confidence_level!r}."
-                )
-            levels = np.array([(1.0 - level) / 2.0, (1.0 + level) / 2.0])
-        ends = self._quantiles(X, levels)
+        level = self.confidence_level if confidence_level is None else confidence_level
+        if level is None:
+            raise ValueError(
+                "this model was fitted with confidence_level=None: pass "
+                "predict_interval(X, confidence_level=c) with both (1 -+ c) / 2 among taus, or "
+                "refit with QuantileProcessRegressor(confidence_level=c)."
+            )
+        level = float(level)
+        if not 0.0 < level < 1.0:
+            raise ValueError(
+                f"confidence_level must lie strictly between 0 and 1; got {confidence_level!r}."
+            )
+        levels = _interval_levels(level)
+        fix = (f"refit with QuantileProcessRegressor(confidence_level={level:g}) or with "
+               f"{levels.round(12).tolist()} in taus=")
+        ends = self._quantiles(X, levels, fix)
         return np.column_stack([ends.min(axis=1), ends.max(axis=1)])
 
     def __sklearn_tags__(self):

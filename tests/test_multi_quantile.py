@@ -97,8 +97,70 @@ def test_predict_quantiles_and_interval():
     assert_allclose(model.predict_interval(X[:5], confidence_level=0.5), q[:, [1, 2]])
     with pytest.raises(ValueError, match="not fitted"):
         model.predict_quantiles(X[:5], taus=[0.3])
-    with pytest.raises(ValueError, match="not fitted"):
+    with pytest.raises(ValueError, match=r"confidence_level=0\.8\) or with \[0\.1, 0\.9\]"):
         model.predict_interval(X[:5], confidence_level=0.8)
+
+
+@pytest.mark.parametrize("non_crossing", [None, "rearrange"])
+def test_default_interval_levels_are_fitted_apart(non_crossing):
+    """The default taus lack 0.05/0.95; the 0.9 interval fits them without touching coef_."""
+    X, y = _hetero()
+    model = QuantileProcessRegressor(non_crossing=non_crossing).fit(X, y)
+    assert_allclose(model.taus_, [0.1, 0.5, 0.9])
+    assert model.coef_.shape == (3, 2) and model.objective_.shape == (3,)
+    ends = [QuantileRegressor(tau=t, solver="highs").fit(X, y).predict(X) for t in (0.05, 0.95)]
+    expected = np.sort(np.column_stack(ends), axis=1)
+    assert_allclose(model.predict_interval(X), expected, rtol=1e-8, atol=1e-8)
+    assert_allclose(model.predict_interval(X, confidence_level=0.9), expected,
+                    rtol=1e-8, atol=1e-8)
+    assert_allclose(model.predict_interval(X, confidence_level=0.8),
+                    model.predict_quantiles(X)[:, [0, 2]])
+    # the extra levels are not quantiles one may ask for by name
+    with pytest.raises(ValueError, match="not fitted"):
+        model.predict_quantiles(X, taus=[0.3])
+    for k, tau in enumerate(model.taus_):
+        single = QuantileRegressor(tau=tau, solver="highs").fit(X, y)
+        assert_allclose(model.objective_[k], single.objective_, rtol=1e-10)
+
+
+def test_confidence_level_parameter():
+    X, y = _hetero()
+    model = QuantileProcessRegressor(taus=(0.2, 0.8), confidence_level=0.5).fit(X, y)
+    quartiles = [QuantileRegressor(tau=t, solver="highs").fit(X, y).predict(X) for t in (.25, .75)]
+    assert_allclose(model.predict_interval(X), np.column_stack(quartiles), rtol=1e-8, atol=1e-8)
+    assert_allclose(model.predict_interval(X, confidence_level=0.6), model.predict_quantiles(X))
+    with pytest.raises(ValueError, match=r"QuantileProcessRegressor\(confidence_level=0\.9\)"):
+        model.predict_interval(X, confidence_level=0.9)
+    bare = QuantileProcessRegressor(taus=(0.1, 0.9), confidence_level=None).fit(X, y)
+    with pytest.raises(ValueError, match="confidence_level=None"):
+        bare.predict_interval(X)
+    assert_allclose(bare.predict_interval(X, confidence_level=0.8), bare.predict_quantiles(X))
+    assert_allclose(bare._grid, [0.1, 0.5, 0.9])  # only the median was added
+    with pytest.raises(ValueError, match="confidence_level"):
+        QuantileProcessRegressor(confidence_level=1.0).fit(X, y)
+
+
+def test_interval_of_the_whole_process():
+    X, y = _hetero(120)
+    model = QuantileProcessRegressor(taus="all").fit(X, y)
+    for level in (0.9, 0.8, 0.37):
+        ends = model.predict_quantiles(X, taus=[(1 - level) / 2, (1 + level) / 2])
+        assert_allclose(model.predict_interval(X, confidence_level=level), np.sort(ends, axis=1))
+    assert_allclose(model.predict_interval(X), model.predict_interval(X, confidence_level=0.9))
+
+
+@pytest.mark.parametrize("region", ["training", "box"])
+def test_constrained_orders_the_interval_levels_too(region):
+    """The joint LP's ordering includes the median and the interval's levels."""
+    X, y = _stackloss()
+    model = QuantileProcessRegressor(taus=(0.1, 0.3, 0.7, 0.9), non_crossing="constrained",
+                                     non_crossing_region=region, confidence_level=0.95).fit(X, y)
+    assert_allclose(model._grid, [0.025, 0.1, 0.3, 0.5, 0.7, 0.9, 0.975])
+    fitted = X @ model._grid_coef.T + model._grid_intercept
+    assert count_crossings(fitted) == 0
+    interval, quantiles = model.predict_interval(X), model.predict_quantiles(X)
+    assert np.all(interval[:, 0] <= quantiles[:, 0] + 1e-9)
+    assert np.all(quantiles[:, -1] <= interval[:, 1] + 1e-9)
 
 
 @pytest.mark.parametrize("taus, match", [
