@@ -203,3 +203,22 @@ def test_uncertified_fit_warns(monkeypatch):
             _chunk(X, 500), _chunk(y, 500)
         )
     assert not model.certified_
+
+
+def test_band_size_does_not_depend_on_the_weights_scale():
+    """Weights times a constant change no fit, so they must not change the band either: the
+    pilot's spread is corrected by Kish's factor (before, 1000 w kept ~1/31 of the rows and
+    exponential weights took a repair pass in half of the fits)."""
+    X, y, w = _data(40_000, 4, seed=11, weights=True)
+    fits = {}
+    for name, weight in (("none", None), ("const", np.full(w.size, 7.0)), ("w", w),
+                         ("1000w", 1000.0 * w)):
+        fits[name] = DaskQuantileRegressor(tau=0.3, random_state=0).fit(
+            _chunk(X, 5000), _chunk(y, 5000), sample_weight=_chunk(weight, 5000))
+        assert fits[name].certified_
+    assert abs(fits["const"].n_reduced_ - fits["none"].n_reduced_) <= 2
+    assert abs(fits["1000w"].n_reduced_ - fits["w"].n_reduced_) <= 2
+    # exponential weights (sum w^2 / sum w ~ 2) widen the band by about sqrt(2)
+    assert 1.2 < fits["w"].n_reduced_ / fits["none"].n_reduced_ < 1.8
+    np.testing.assert_allclose(fits["1000w"].coef_, fits["w"].coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(fits["const"].coef_, fits["none"].coef_, rtol=1e-8, atol=1e-10)

@@ -163,6 +163,24 @@ def _thresholds(sample, spec: _Spec, center, gram, keep: int, n: int):
     return _cut_points(_standardize(residual, spread), keep_sample)
 
 
+def _weight_spread(w: np.ndarray | None) -> float:
+    """Factor by which weights make the pilot's error larger than ``h_i`` says.
+
+    ``h_i^2 = a_i' (sum_S w_j a_j a_j')^{-1} a_i`` treats a weight as that many independent
+    rows, so the pilot's fitted value would be ``sqrt(w)`` times more precise under weights
+    ``w``; but weights (any constant, say) do not change the fit at all. With weights
+    independent of ``x`` the pilot's variance is ``h_i^2 * sum w^2 / sum w`` (the sandwich
+    ``H^-1 J H^-1``, Kish's effective sample size ``(sum w)^2 / sum w^2``), so the band holds
+    the rows it must hold and expects its ``EXPECTED_MISSES`` whatever the weights' scale.
+    The thresholds are quantiles of ``r_i / h_i``, which a common factor does not move: only
+    the band's size (the number of rows kept) depends on this. Unit weights give 1.
+    """
+    if w is None or w.size == 0:
+        return 1.0
+    total = float(w.sum())
+    return math.sqrt(float(w @ w) / total) if total > 0 else 1.0
+
+
 def _pilot(sample, spec: _Spec, n: int):
     """Rough fit on the sample, its Gram matrix, and the band size ``keep`` for ``n`` rows."""
     problem = spec.problem(sample.X, sample.y, sample.w)
@@ -174,7 +192,7 @@ def _pilot(sample, spec: _Spec, n: int):
     gram = design.gram(row_weights(design))
     obs = _chunk_design(sample.X, sample.y, sample.w, spec.fit_intercept)
     _, spread = _band_statistics(obs, fit.beta, gram)
-    spread_sum = float(spread.sum()) * n / max(sample.y.size, 1)
+    spread_sum = float(spread.sum()) * n / max(sample.y.size, 1) * _weight_spread(sample.w)
     width = _band_width(spread_sum, spec.tau, EXPECTED_MISSES)
     q = n_columns(design)
     keep = max(int(2.0 * width * math.sqrt(spec.tau * (1.0 - spec.tau)) * spread_sum), 20 * q)
