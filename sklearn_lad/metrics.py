@@ -31,8 +31,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.metrics import make_scorer
 
+from ._loss_inputs import _as_1d, _as_float_array, _check_lengths, _check_sample_weight
 from ._validation import check_real, check_tau
-from .losses import _as_1d, _as_float_array, _check_lengths, _check_sample_weight, pinball_loss
+from .losses import pinball_loss
 
 __all__ = [
     "average_pinball_loss",
