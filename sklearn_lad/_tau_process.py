@@ -32,6 +32,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 from numpy.typing import ArrayLike
 from sklearn.utils.validation import _num_samples
 
@@ -39,6 +40,7 @@ from ._duplicates import merge_duplicate_rows
 from ._multi_quantile import _check_levels
 from ._problem import QuantileProblem
 from ._simplex import AffineCosts, ObservationRows, ParametricSimplex, Piece, basic_dual
+from ._tolerances import GRAM_RANK_RTOL, is_zero_residual, residual_scale
 from ._validation import build_problem
 from .solvers import run_solver
 
@@ -238,18 +240,60 @@ _STARTS = (0.5, 0.4812, 0.5277, 0.3141, 0.6931)
 
 def _start_vertex(engine, problem: QuantileProblem, solver: str):
     """An optimal vertex to start the walk from, and its level."""
+    first = None
     for tau in _STARTS:
         result, _ = run_solver(solver, dataclasses.replace(problem, tau=tau))
+        first = first or (result, tau)
         if not result.unique:
             continue  # the canonical point of a face is not a vertex
         beta = problem.join(result.coef, result.intercept)
         vertex = engine.vertex_from_point(beta, tau, result.dual)
         if vertex is not None:
             return vertex, tau
-    raise RuntimeError(
-        "no level near the median has a unique optimum to start the quantile process from; "
-        "the design may be degenerate (collinear columns?)."
-    )
+    # Optimal faces at every start (e.g. n = p + 1 rows whose dual line meets the box in a
+    # corner at every tau): walk from a vertex of the first face instead.
+    result, tau = first
+    beta = _vertex_of_face(engine.rows, engine.y,
+                           problem.join(result.coef, result.intercept))
+    vertex = None if beta is None else engine.vertex_from_point(beta, tau, result.dual)
+    if vertex is None:
+        raise RuntimeError(
+            "no level near the median has an optimal vertex to start the quantile process "
+            "from; the design may be degenerate (collinear columns?)."
+        )
+    return vertex, tau
+
+
+def _vertex_of_face(rows, y: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
+    """A vertex of the optimal face through ``beta`` (an optimal point), or ``None``.
+
+    Moving ``beta`` along a direction that keeps its zero-residual rows at zero changes no
+    other residual's sign for a while, so the objective is linear there; as ``beta`` is optimal
+    it is constant, and the move stays optimal until another residual reaches zero (a ratio
+    test). Each move adds a row to the zero set, so at most ``q`` moves reach a vertex
+    ("purification"). ``None`` when a direction meets no row (rank-deficient design).
+    """
+    beta = np.array(beta, dtype=float)
+    q = beta.size
+    for _ in range(q + 1):
+        residual = y - rows.matvec(beta)
+        zero = np.flatnonzero(is_zero_residual(residual, residual_scale(y, y - residual)))
+        Z = rows.rows(zero) if zero.size else np.zeros((0, q))
+        null = scipy.linalg.null_space(Z) if zero.size else np.eye(q)
+        if null.shape[1] == 0:
+            return beta
+        direction = null[:, 0]
+        change = rows.rows(np.arange(y.size)) @ direction  # residuals move by -t * change
+        change[zero] = 0.0
+        moving = np.abs(change) > 1e-12 * np.abs(change).max(initial=0.0)
+        if not moving.any():
+            return None
+        steps = residual[moving] / change[moving]  # the t at which each residual is zero
+        ahead = steps[steps > 0]
+        # Either way is optimal: take the nearer blocking row on the side that has one.
+        t = ahead.min() if ahead.size else steps.max()
+        beta = beta + t * direction
+    return None
 
 
 def _basic_values(vertex) -> np.ndarray:
@@ -321,6 +365,9 @@ def process_of_problem(problem: QuantileProblem, solver: str = "auto",
     try:
         pieces = _walk(merged, solver)
     except RuntimeError as exc:
+        keep = _independent_columns(problem)
+        if not keep.all():
+            return _process_on_columns(problem, keep, solver, kept, n_samples, weight_scale)
         raise RuntimeError(
             f"the quantile process could not be computed ({exc}). Fit a grid of levels with "
             "QuantileProcessRegressor(taus=...) instead."
@@ -331,6 +378,53 @@ def process_of_problem(problem: QuantileProblem, solver: str = "auto",
     total = problem.n_samples if n_samples is None else n_samples
     dual = _dual_pieces(pieces, merged, inverse, problem, kept, total, weight_scale)
     return QuantileProcess(taus, beta[:, off:].copy(), intercept, len(pieces), dual)
+
+
+def _independent_columns(problem: QuantileProblem) -> np.ndarray:
+    """Which columns of ``X`` are independent of the intercept and the columns before them.
+
+    Greedy, in the metric of the Gram matrix ``A'A`` (``A = [1, X]``): column ``j`` is kept
+    when its squared distance to the span of the kept ones exceeds ``GRAM_RANK_RTOL`` times its
+    squared norm.
+    """
+    X = problem.X
+    gram = X.T @ X
+    gram = np.asarray(gram.toarray() if hasattr(gram, "toarray") else gram, dtype=float)
+    offset = int(problem.fit_intercept)
+    if offset:
+        sums = np.asarray(X.sum(axis=0), dtype=float).ravel()
+        gram = np.block([[np.array([[float(X.shape[0])]]), sums[None, :]],
+                         [sums[:, None], gram]])
+    chosen = list(range(offset))
+    keep = np.zeros(X.shape[1], dtype=bool)
+    for j in range(offset, gram.shape[0]):
+        norm = gram[j, j]
+        if chosen:
+            block = gram[np.ix_(chosen, chosen)]
+            cross = gram[chosen, j]
+            norm = norm - cross @ np.linalg.solve(block, cross)
+        if norm > GRAM_RANK_RTOL * max(gram[j, j], 1e-300):
+            chosen.append(j)
+            keep[j - offset] = True
+    return keep
+
+
+def _process_on_columns(problem, keep, solver, kept, n_samples, weight_scale) -> QuantileProcess:
+    """The process of a rank-deficient design on its independent columns, the others at 0.
+
+    Every solution of the full problem's fit is reached with the dropped columns at zero (they
+    only repeat what the kept ones span), so each piece is optimal for the full problem; it is
+    a vertex there, not the minimum-norm point that a single fit returns.
+    """
+    factor = problem.penalty_factor
+    reduced = dataclasses.replace(
+        problem, X=problem.X[:, np.flatnonzero(keep)],
+        penalty_factor=None if factor is None else np.asarray(factor)[keep],
+    )
+    process = process_of_problem(reduced, solver, kept, n_samples, weight_scale)
+    coef = np.zeros((process.coef.shape[0], keep.size))
+    coef[:, keep] = process.coef
+    return dataclasses.replace(process, coef=coef)
 
 
 def quantile_process(

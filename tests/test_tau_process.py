@@ -1,14 +1,19 @@
 """The exact quantile process: R's breakpoints, single fits at random taus, the dual process."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from sklearn_lad import QuantileProcessRegressor, QuantileRegressor, quantile_process
 from sklearn_lad._problem import QuantileProblem
+
+from ._cases import problems
 
 with open("tests/data/r_process.json") as handle:
     R_PROCESS = {record["dataset"]: record for record in json.load(handle)}
@@ -134,3 +139,61 @@ def test_regressor_with_all_taus():
     assert np.all(np.diff(rearranged.predict_quantiles(far, taus=np.linspace(0.01, 0.99, 99)),
                           axis=1) >= 0)
     assert model.predict_interval(X[:3], confidence_level=0.8).shape == (3, 2)
+
+
+def _oracle_objective(problem, tau):
+    from sklearn_lad.solvers import run_solver
+
+    result, _ = run_solver("highs", dataclasses.replace(problem, tau=float(tau)))
+    assert result.certified
+    return result.objective
+
+
+@given(problem=problems(sparse_ok=False, l1_ok=False), data=st.data())
+def test_process_agrees_with_highs_on_degenerate_problems(problem, data):
+    """At the problem's tau, at piece midpoints and at breakpoints (where both neighbouring
+    pieces are optimal) the process's objective is HiGHS's optimum: ties, duplicates,
+    collinear and wide designs, weights."""
+    process = quantile_process(problem.X, problem.y, sample_weight=problem.sample_weight,
+                               fit_intercept=problem.fit_intercept)
+    assert np.all(np.diff(process.taus) > 0)
+    assert process.coef.shape[0] == process.taus.size + 1
+    knots = np.concatenate([[0.0], process.taus, [1.0]])
+    mids = 0.5 * (knots[:-1] + knots[1:])
+    chosen = data.draw(st.lists(st.sampled_from(list(mids)), min_size=1, max_size=3))
+    for tau in [problem.tau, *chosen]:
+        coef, intercept = process.coef_at([tau])
+        ours = dataclasses.replace(problem, tau=float(tau)).objective(coef[0], intercept[0])
+        oracle = _oracle_objective(problem, tau)
+        assert abs(ours - oracle) <= 1e-9 * max(abs(oracle), 1e-3), (tau, ours, oracle)
+    if process.taus.size:
+        k = data.draw(st.integers(0, process.taus.size - 1))
+        tau = process.taus[k]
+        oracle = _oracle_objective(problem, tau)
+        at_tau = dataclasses.replace(problem, tau=float(tau))
+        for piece in (k, k + 1):
+            ours = at_tau.objective(process.coef[piece], process.intercept[piece])
+            assert abs(ours - oracle) <= 1e-9 * max(abs(oracle), 1e-3), (tau, piece)
+
+
+@pytest.mark.parametrize("case", ["collinear", "faces_at_every_tau"])
+def test_degenerate_designs_found_by_hypothesis(case):
+    """Two designs the process used to refuse (RuntimeError): collinear columns (walked on the
+    independent columns, the others at zero) and optimal faces at every start level."""
+    if case == "collinear":
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(30, 1))
+        X = np.hstack([x, 2.0 * x, rng.normal(size=(30, 1))])
+        y = X[:, 0] + rng.standard_t(3, size=30)
+        problem = QuantileProblem(X=X, y=y, tau=0.5)
+    else:
+        X = np.array([[-1.0, 2.0, 0.0], [-2.0, 1.0, 1.0], [2.0, -2.0, -2.0], [2.0, -2.0, 0.0]])
+        y = np.array([3.0196832, 0.35737468, -0.86427163, -1.09412234])
+        problem = QuantileProblem(X=X, y=y, tau=0.5, fit_intercept=False)
+    process = quantile_process(X, y, fit_intercept=problem.fit_intercept)
+    if case == "collinear":
+        assert np.all(process.coef[:, 1] == 0.0)
+    for tau in np.random.default_rng(1).uniform(0.01, 0.99, size=20):
+        coef, intercept = process.coef_at([tau])
+        ours = dataclasses.replace(problem, tau=float(tau)).objective(coef[0], intercept[0])
+        assert abs(ours - _oracle_objective(problem, tau)) <= 1e-9 * ours
