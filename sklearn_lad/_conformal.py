@@ -92,6 +92,21 @@ def _fit_pair(estimator, X, y, weight, a: float):
     return models
 
 
+# Ends are moved outwards by this many units of rounding (times the magnitudes involved): a
+# calibration row whose score is exactly the correction (every tie, with discrete targets) is
+# inside the band in exact arithmetic, but ``q_lo(x) - Q`` can round a unit above ``y``.
+_ROUNDING = 4.0 * np.finfo(float).eps
+
+
+def _outward(lower: np.ndarray, upper: np.ndarray, low_pred: np.ndarray,
+             high_pred: np.ndarray) -> np.ndarray:
+    """``[lower, upper]`` (ordered) widened by the rounding error of ``prediction -+ score``."""
+    lower = lower - _ROUNDING * (np.abs(lower) + 2.0 * np.abs(low_pred))
+    upper = upper + _ROUNDING * (np.abs(upper) + 2.0 * np.abs(high_pred))
+    # A negative correction can invert the band of a row where the models cross.
+    return np.column_stack([np.minimum(lower, upper), np.maximum(lower, upper)])
+
+
 def _fit_weights(weight: np.ndarray):
     # Unit weights are passed as None so that estimators without sample_weight work.
     return None if np.all(weight == 1.0) else weight
@@ -314,10 +329,9 @@ class ConformalQuantileRegressor(RegressorMixin, BaseEstimator):
         if self.cv is not None:
             return self._cv_plus_interval(X)
         low_model, high_model = self.estimators_[0]
-        lower = low_model.predict(X) - self.correction_[0]
-        upper = high_model.predict(X) + self.correction_[1]
-        # A negative correction can invert the band of a row where the models cross.
-        return np.column_stack([np.minimum(lower, upper), np.maximum(lower, upper)])
+        low_pred, high_pred = low_model.predict(X), high_model.predict(X)
+        return _outward(low_pred - self.correction_[0], high_pred + self.correction_[1],
+                        low_pred, high_pred)
 
     def _cv_plus_interval(self, X) -> np.ndarray:
         a = 1.0 - float(self.confidence_level)
@@ -331,10 +345,13 @@ class ConformalQuantileRegressor(RegressorMixin, BaseEstimator):
         out = np.empty((X.shape[0], 2))
         candidates_low = np.empty((X.shape[0], low_scores.size))
         candidates_high = np.empty((X.shape[0], high_scores.size))
+        largest = np.zeros((X.shape[0], 2))  # the predictions' magnitudes, for the rounding
         for k, (low_model, high_model) in enumerate(self.estimators_):
             rows = self._fold_of == k
-            candidates_low[:, rows] = low_scores[rows] - low_model.predict(X)[:, None]
-            candidates_high[:, rows] = high_model.predict(X)[:, None] + high_scores[rows]
+            low_pred, high_pred = low_model.predict(X), high_model.predict(X)
+            candidates_low[:, rows] = low_scores[rows] - low_pred[:, None]
+            candidates_high[:, rows] = high_pred[:, None] + high_scores[rows]
+            largest = np.maximum(largest, np.abs(np.column_stack([low_pred, high_pred])))
         if np.all(self._weight == 1.0):
             # Unit weights: the rank-th smallest of each row, by a partial sort.
             position = int(rank) - 1
@@ -343,11 +360,11 @@ class ConformalQuantileRegressor(RegressorMixin, BaseEstimator):
             else:
                 out[:, 0] = -np.partition(candidates_low, position, axis=1)[:, position]
                 out[:, 1] = np.partition(candidates_high, position, axis=1)[:, position]
-            return np.column_stack([out.min(axis=1), out.max(axis=1)])
-        for i in range(X.shape[0]):
-            out[i, 0] = -_order_statistic(candidates_low[i], self._weight, rank)
-            out[i, 1] = _order_statistic(candidates_high[i], self._weight, rank)
-        return np.column_stack([out.min(axis=1), out.max(axis=1)])
+        else:
+            for i in range(X.shape[0]):
+                out[i, 0] = -_order_statistic(candidates_low[i], self._weight, rank)
+                out[i, 1] = _order_statistic(candidates_high[i], self._weight, rank)
+        return _outward(out[:, 0], out[:, 1], largest[:, 0], largest[:, 1])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

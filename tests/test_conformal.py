@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
@@ -141,3 +143,34 @@ def test_grid_search_with_interval_scorer():
     ).fit(X, y)
     # a huge penalty flattens both quantile lines, which widens the calibrated band
     assert search.best_params_["estimator__alpha"] == 1e-4
+
+
+@given(n=st.integers(4, 60), seed=st.integers(0, 2**16), level=st.floats(0.5, 0.95),
+       symmetric=st.booleans(), weighted=st.booleans(), discrete=st.booleans())
+def test_split_interval_covers_the_rank_on_the_calibration_rows(n, seed, level, symmetric,
+                                                                weighted, discrete):
+    """By construction the corrected band holds at least ``ceil(c (W + 1))`` of the
+    calibration weight ``W`` per end (each end's rank for ``symmetric=False``), or everything
+    when that rank exceeds ``W`` (an infinite correction); ties and weights included."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    y = X @ [1.0, -0.5] + rng.standard_t(3, size=n)
+    if discrete:
+        X, y = np.round(X), np.round(y)
+    w = rng.integers(1, 4, size=n).astype(float) if weighted else np.ones(n)
+    model = ConformalQuantileRegressor(
+        estimator=QuantileRegressor(solver="highs"), confidence_level=level,
+        symmetric=symmetric, random_state=seed,
+    ).fit(X, y, sample_weight=w if weighted else None)
+    _, calib = train_test_split(np.arange(n), test_size=0.25, random_state=seed)
+    total = w[calib].sum()
+    interval = model.predict_interval(X[calib])
+    a = 1.0 - level
+    if symmetric:
+        rank = conformal_rank(total, 1.0 - a)
+        covered = w[calib][(interval[:, 0] <= y[calib]) & (y[calib] <= interval[:, 1])].sum()
+        assert covered >= min(rank, total)
+    else:
+        rank = conformal_rank(total, 1.0 - a / 2.0)
+        assert w[calib][interval[:, 0] <= y[calib]].sum() >= min(rank, total)
+        assert w[calib][y[calib] <= interval[:, 1]].sum() >= min(rank, total)
