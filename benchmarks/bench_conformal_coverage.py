@@ -20,9 +20,9 @@ and the mean width.
 
 Then it compares split conformal with its exact law. Given the calibration set, the coverage of
 the split interval is ``C ~ Beta(k, m + 1 - k)`` with ``m`` calibration rows and
-``k = ceil(level (m + 1))`` (continuous scores; Vovk 2012, Angelopoulos and Bates 2021,
-section 3.2), so its mean is ``k / (m + 1)``, just above ``level``. A repetition measures ``C``
-on ``n_test`` fresh rows, so its coverage is ``Binomial(n_test, C) / n_test``: beta-binomial.
+``k = ceil(level (m + 1))`` (continuous scores; Vovk 2012, Angelopoulos and Bates 2021), so
+its mean is ``k / (m + 1)``, just above ``level``. A repetition measures ``C`` on ``n_test``
+fresh rows, so its coverage is ``Binomial(n_test, C) / n_test``: beta-binomial (Marques 2023).
 The script prints the observed and the law's quantiles, shares below the level, a
 Kolmogorov-Smirnov test (on randomised PIT values, exact for a discrete law), and the
 probability, under the law, that the mean over ``reps`` repetitions falls below ``level``.
@@ -35,6 +35,8 @@ References
 Vovk, V. (2012). Conditional validity of inductive conformal predictors. ACML, PMLR 25, 475-490.
 Angelopoulos, A. N. and Bates, S. (2021). A gentle introduction to conformal prediction and
 distribution-free uncertainty quantification. arXiv:2107.07511.
+Marques F., P. C. (2023). Universal distribution of the empirical coverage in split conformal
+prediction. Statistics & Probability Letters.
 """
 
 from __future__ import annotations

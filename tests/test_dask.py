@@ -83,7 +83,8 @@ def test_rows_put_back_and_band_widened(monkeypatch, expected_misses):
         assert put_back  # the repair path ran
 
 
-@settings(max_examples=20)  # each example is a few dask passes
+# Each example is a few dask passes: half the profile's examples (20 in CI, 200 "thorough").
+@settings(max_examples=max(20, settings.default.max_examples // 2))
 @given(
     n=st.integers(40, 400),
     p=st.integers(1, 3),
