@@ -297,6 +297,7 @@ def _segmented_path(work, alphas, null, solver, options, solver_name, costs):
             if costs is not None:
                 costs.record_solve(clock() - start)
             changes = _changes(previous, result, work.n_samples)
+            vertex = None  # rebuilt from this answer if the homotopy is to go on from here
         else:
             changes = _changes(previous, result, work.n_samples)
             if costs is not None:
