@@ -36,7 +36,13 @@ from ._base import (
     register_solver,
 )
 from ._interior_point import independent_columns, solve_exact
-from ._preprocessing import _full_solution, _globs, preprocess_solve, solve_any_rank
+from ._preprocessing import (
+    PreprocessResult,
+    _full_solution,
+    _globs,
+    preprocess_solve,
+    solve_any_rank,
+)
 
 # A warm start's band: the rows nearest the warm fit, at least this many per column and this
 # share of the observations (measured on regularisation paths, benchmarks/bench_path.py: a
@@ -61,7 +67,10 @@ class FrischNewtonSolver(Solver):
         Portnoy-Koenker preprocessing; ``"auto"`` uses it when ``n_samples`` is at least
         ``preprocess_min_n``. It needs the pilot subsample, ``sqrt(q) * n**(2/3)`` rows, to be
         under half the data, so ``True`` has no effect on small problems.
-        ``result.diagnostics.preprocessed`` tells whether it ran.
+        With a warm start (unless ``False``) the band is first centred on the warm fit instead
+        of a pilot's, whatever ``n``: the tenth of the rows nearest it, widened as needed
+        (``preprocess_subsample`` is then 0). ``result.diagnostics.preprocessed`` tells whether
+        it ran.
     preprocess_min_n : int, default=20000
         Sample size from which ``preprocess="auto"`` preprocesses.
     random_state : int, default=0
@@ -112,10 +121,11 @@ class FrischNewtonSolver(Solver):
         preprocess = bool(preprocess) and subsample < n // 2
         gram = index = result = None
         warm = _warm_beta(problem, warm_start, q)
-        if warm is not None and not preprocess:
-            # A warm start's band needs no Gram matrix of all rows: the reduced problems drop
-            # their own dependent columns, and a column dependent on the band and the globs
-            # changes no fitted value there, so the full problem's optimum is still found.
+        if warm is not None and opts["preprocess"] is not False:
+            # The preprocessing centred on the warm start. Its band needs no Gram matrix of all
+            # rows: the reduced problems drop their own dependent columns, and a column
+            # dependent on the band and the globs changes no fitted value there, so the full
+            # problem's optimum is still found.
             result = _warm_band_solve(full, tau, warm, tol=float(opts["tol"]),
                                       max_iter=max_iter)
         if result is not None:
@@ -133,8 +143,7 @@ class FrischNewtonSolver(Solver):
             keep = independent_columns(full, gram)
         design = full if keep.all() else full.take_columns(keep)
         beta0 = None if warm is None else warm[keep]
-        diagnostics = SolverDiagnostics(preprocessed=False)
-        if preprocess:
+        if preprocess and result is None:
             result = preprocess_solve(
                 design, tau, beta0, index, tol=float(opts["tol"]), max_iter=max_iter
             )
@@ -143,11 +152,12 @@ class FrischNewtonSolver(Solver):
                 result = preprocess_solve(
                     design, tau, None, index, tol=float(opts["tol"]), max_iter=max_iter
                 )
-            if result is not None:
-                diagnostics = SolverDiagnostics(
-                    preprocessed=True, preprocess_rounds=result.rounds,
-                    preprocess_subsample=result.subsample, preprocess_kept=result.kept,
-                )
+        diagnostics = SolverDiagnostics(preprocessed=False)
+        if isinstance(result, PreprocessResult):
+            diagnostics = SolverDiagnostics(
+                preprocessed=True, preprocess_rounds=result.rounds,
+                preprocess_subsample=result.subsample, preprocess_kept=result.kept,
+            )
         if result is None:
             result = solve_exact(
                 design, tau, beta0, tol=float(opts["tol"]), max_iter=max_iter,
@@ -201,7 +211,7 @@ def _warm_band_solve(design: RowDesign, tau: float, beta0: np.ndarray, *, tol: f
     keep = max(_WARM_BAND_PER_COLUMN * q, int(_WARM_BAND_SHARE * n))
     beta = np.asarray(beta0, dtype=float)
     residual = design.y[:n] - design.fitted(beta)
-    iters = 0
+    iters = rounds = 0
     while 2 * keep <= n:
         cut = np.partition(np.abs(residual), keep)[keep]
         below = (residual < 0) & (-residual > cut)
@@ -210,15 +220,15 @@ def _warm_band_solve(design: RowDesign, tau: float, beta0: np.ndarray, *, tol: f
             middle = np.flatnonzero(~(below | above))
             reduced = design.subset(middle, *_globs(design, below, above, residual))
             fit, _ = solve_any_rank(reduced, tau, beta, tol=tol, max_iter=max_iter)
-            iters += fit.n_iter
+            iters, rounds = iters + fit.n_iter, rounds + 1
             fitted_residual = design.y[:n] - design.fitted(fit.beta)
             wrong_below = below & (fitted_residual > 0)
             wrong_above = above & (fitted_residual < 0)
             wrong = int(np.count_nonzero(wrong_below) + np.count_nonzero(wrong_above))
             if wrong == 0:
                 basis, dual = _full_solution(design, tau, fit, middle, below, above)
-                fit.basis, fit.dual, fit.n_iter = basis, dual, iters
-                return fit
+                return PreprocessResult(fit.beta, basis, iters, fit.status, fit.gap, rounds,
+                                        0, middle.size, dual)
             if fit.status == "max_iter":
                 return None
             if wrong > max(keep // 20, 10 * q):
