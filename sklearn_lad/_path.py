@@ -31,10 +31,16 @@ vertices of functions linear in ``alpha``, is piecewise linear and concave.
   the backend named by ``solver`` solves the grid value, warm-started, and the homotopy resumes
   from its answer.
 
+Where many features enter between neighbouring grid values (a dense true coefficient vector)
+the homotopy needs hundreds of pivots per grid value and a warm-started backend solve is
+cheaper; ``method="auto"`` (:class:`RouteCosts`) times both as the path goes and takes the
+cheaper per grid value, the answer being the same certified point either way.
+
 Layout: ``alpha_max`` (the start of the path) lives in ``_alpha_max.py``, the simplex steps in
 ``alpha`` (the engine's parametric simplex) in ``_homotopy.py``; this module holds the public
-:func:`quantile_path`, the fall-back to a backend (:func:`_solve_warm`) and the internal API the
-cross-validated estimators use (:func:`path_alphas`, :func:`path_solutions`).
+:func:`quantile_path`, the choice of route per grid value (:class:`RouteCosts`), the fall-back
+to a backend (:func:`_solve_warm`) and the internal API the cross-validated estimators use
+(:func:`path_alphas`, :func:`path_solutions`).
 
 References
 ----------
@@ -216,12 +222,16 @@ class RouteCosts:
             return self.FIRST_BUDGET_PER_COLUMN * q + 5 * self.MIN_BUDGET
         return max(int(self.solve / self.pivot), self.MIN_BUDGET)
 
-    def record_homotopy(self, seconds: float, pivots: int, changes: int) -> None:
-        """A grid value the homotopy reached: its seconds, pivots and basis changes."""
-        self.routes.append("homotopy")
+    def record_pivots(self, seconds: float, pivots: int) -> None:
+        """Pivots the homotopy took (also where it then gave up) and their seconds."""
         if pivots > 0:
             self.pivot = seconds / pivots if self.pivot is None else \
                 0.5 * (self.pivot + seconds / pivots)
+
+    def record_homotopy(self, seconds: float, pivots: int, changes: int) -> None:
+        """A grid value the homotopy reached: its seconds, pivots and basis changes."""
+        self.routes.append("homotopy")
+        self.record_pivots(seconds, pivots)
         if changes > 0 and pivots > 0:
             self.ratio = 0.5 * (self.ratio + pivots / changes)
 
@@ -281,7 +291,7 @@ def _segmented_path(work, alphas, null, solver, options, solver_name, costs):
     failed, changes, clock = False, 0, time.perf_counter if costs is None else costs.clock
     for alpha in alphas:
         alpha = float(alpha)
-        result = None
+        result, steps, seconds = None, 0, 0.0
         if vertex is not None and (costs is None or costs.prefer_homotopy(changes)):
             budget = whole - homotopy.steps if costs is None else costs.budget(homotopy.q)
             start, steps = clock(), homotopy.steps
@@ -295,6 +305,7 @@ def _segmented_path(work, alphas, null, solver, options, solver_name, costs):
             result, solver_name = _solve_warm(replace(work, alpha=alpha), solver, options,
                                               previous, reuse=costs is None)
             if costs is not None:
+                costs.record_pivots(seconds, steps)  # those of a homotopy that gave up
                 costs.record_solve(clock() - start)
             changes = _changes(previous, result, work.n_samples)
             vertex = None  # rebuilt from this answer if the homotopy is to go on from here

@@ -464,3 +464,11 @@ def test_fn_warm_start_band_is_exact(monkeypatch):
             assert got.objective == pytest.approx(ref.objective, rel=1e-9, abs=1e-12)
             assert_allclose(got.coef, ref.coef, rtol=1e-7, atol=1e-9)
     assert calls and calls[0]  # the neighbouring start settles on the band
+    monkeypatch.setattr(fn_module, "_WARM_BAND_SHARE", 0.1)
+    sub = replace(problem, alpha=0.04 * amax)
+    banded, _ = run_solver("fn", sub, warm_start=starts[0])
+    plain, _ = run_solver("fn", sub, {"preprocess": False}, warm_start=starts[0])
+    assert banded.diagnostics.preprocessed and banded.diagnostics.preprocess_subsample == 0
+    assert banded.diagnostics.preprocess_kept < 400 // 2
+    assert not plain.diagnostics.preprocessed  # preprocess=False: no band either
+    assert_allclose(banded.coef, plain.coef, rtol=1e-9, atol=1e-12)
