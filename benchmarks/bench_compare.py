@@ -35,6 +35,11 @@ CASES = [
     ("path", "auto", 10_000, 100, 0.5, 0.0),
     ("path_warm", "fn", 10_000, 100, 0.5, 0.0),
     ("cv", "auto", 10_000, 100, 0.5, 0.0),
+    # Dense truth (every coefficient non-zero, benchmarks/bench_path_routes.py's data), where
+    # the homotopy alone was slower than cold fits.
+    ("path_dense", "auto", 8_000, 100, 0.5, 0.0),
+    ("path_warm_dense", "fn", 8_000, 100, 0.5, 0.0),
+    ("cv_dense", "auto", 10_000, 100, 0.5, 0.0),
 ]
 
 
@@ -45,6 +50,8 @@ def _data(kind: str, n: int, p: int):
     X = rng.standard_normal((n, p))
     if kind == "fit":  # bench_solvers.py's data
         return X, X @ np.ones(p) + rng.standard_t(3, size=n)
+    if kind.endswith("_dense"):  # bench_path_routes.py's dense truth
+        return X, X @ rng.standard_normal(p) + rng.standard_t(3, size=n)
     beta = np.zeros(p)  # bench_path.py's data
     beta[:10] = rng.standard_normal(min(10, p))
     return X, X @ beta + rng.standard_t(3, size=n)
@@ -67,9 +74,9 @@ def _run_case(case) -> float:
             sl.QuantileLasso(tau=tau, alpha=alpha, solver=solver).fit(X, y)
         elif kind == "fit":
             sl.QuantileRegressor(tau=tau, solver=solver).fit(X, y)
-        elif kind == "path":
+        elif kind in ("path", "path_dense"):
             sl.quantile_path(X, y, n_alphas=50, solver=solver)
-        elif kind == "path_warm":
+        elif kind in ("path_warm", "path_warm_dense"):
             sl.quantile_path(X, y, n_alphas=50, solver=solver, method="warm_start")
         else:
             sl.QuantileLassoCV(n_alphas=50, cv=5).fit(X, y)
@@ -106,7 +113,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         return _worker()
-    cases = [c for c in CASES if args.only is None or {c[0], c[1]} & set(args.only)]
+    # "--only path" keeps the path rows of every data set (path, path_warm, path_dense, ...).
+    cases = [c for c in CASES if args.only is None
+             or {c[0], c[0].split("_")[0], c[1]} & set(args.only)]
     workers = {"base": _start(args.base), "head": _start(args.head)}
     print(f"{'case':<42}{'base s':>10}{'head s':>10}{'head/base':>11}")
     worst = 0.0

@@ -28,7 +28,7 @@ from sklearn.utils.validation import _num_samples
 
 from ._estimators import _FITTED_DOC, _QuantileLinearModel
 from ._objective import rho
-from ._path import path_alphas, path_solutions
+from ._path import RouteCosts, path_alphas, path_solutions
 from ._tolerances import CV_TIE_RTOL, TINY_SCALE
 from ._validation import build_problem
 from .solvers import get_solver
@@ -36,14 +36,18 @@ from .solvers import get_solver
 __all__ = ["QuantileLassoCV", "LADLassoCV"]
 
 
-def _fold_losses(problem, train, test, alphas, solver, options):
-    """Held-out weighted mean pinball loss of the training part's path, one per alpha."""
+def _fold_losses(problem, train, test, alphas, solver, options, costs):
+    """Held-out weighted mean pinball loss of the training part's path, one per alpha.
+
+    ``costs`` (:class:`~sklearn_lad._path.RouteCosts`) carries the route costs measured on the
+    previous folds' paths, whose shape is the same: each fold starts with the right choice.
+    """
     weights = problem.weights
     train_problem = replace(
         problem, X=problem.X[train], y=problem.y[train],
         sample_weight=None if problem.sample_weight is None else weights[train],
     )
-    results = path_solutions(train_problem, alphas, solver, options)
+    results = path_solutions(train_problem, alphas, solver, options, costs)
     coefs = np.column_stack([r.coef for r in results])
     intercepts = np.array([r.intercept for r in results])
     predictions = np.asarray(problem.X[test] @ coefs) + intercepts
@@ -116,8 +120,10 @@ class _QuantileLassoCVBase(_QuantileLinearModel):
                     "use fewer folds or give more samples a positive weight."
                 )
             folds.append((train, test))
+        costs = RouteCosts()  # shared in-process (n_jobs=None); each worker's copy otherwise
         losses = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_losses)(problem, train, test, alphas, self.solver, self.solver_options)
+            delayed(_fold_losses)(problem, train, test, alphas, self.solver,
+                                  self.solver_options, costs)
             for train, test in folds
         )
         pinball_path = np.column_stack(losses)

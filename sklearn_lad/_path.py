@@ -31,10 +31,16 @@ vertices of functions linear in ``alpha``, is piecewise linear and concave.
   the backend named by ``solver`` solves the grid value, warm-started, and the homotopy resumes
   from its answer.
 
+Where many features enter between neighbouring grid values (a dense true coefficient vector)
+the homotopy needs hundreds of pivots per grid value and a warm-started backend solve is
+cheaper; ``method="auto"`` (:class:`RouteCosts`) times both as the path goes and takes the
+cheaper per grid value, the answer being the same certified point either way.
+
 Layout: ``alpha_max`` (the start of the path) lives in ``_alpha_max.py``, the simplex steps in
 ``alpha`` (the engine's parametric simplex) in ``_homotopy.py``; this module holds the public
-:func:`quantile_path`, the fall-back to a backend (:func:`_solve_warm`) and the internal API the
-cross-validated estimators use (:func:`path_alphas`, :func:`path_solutions`).
+:func:`quantile_path`, the choice of route per grid value (:class:`RouteCosts`), the fall-back
+to a backend (:func:`_solve_warm`) and the internal API the cross-validated estimators use
+(:func:`path_alphas`, :func:`path_solutions`).
 
 References
 ----------
@@ -53,6 +59,7 @@ models via coordinate descent. Journal of Statistical Software 33(1) (the geomet
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -67,7 +74,7 @@ from ._validation import check_alpha_grid as _check_grid_params
 from ._validation import validated_problem as _validated_problem
 from .solvers import resolve_solver, run_solver
 
-__all__ = ["path_alphas", "path_solutions", "quantile_path"]
+__all__ = ["RouteCosts", "path_alphas", "path_solutions", "quantile_path"]
 
 
 def _alpha_grid(amax: float, n_alphas: int, eps: float) -> np.ndarray:
@@ -117,20 +124,30 @@ def _merge_duplicates(problem: QuantileProblem) -> QuantileProblem:
 
 def _path(
     problem: QuantileProblem, alphas: np.ndarray | None, n_alphas: int, eps: float,
-    solver: str, options, method: str,
+    solver: str, options, method: str, costs: RouteCosts | None = None,
 ):
-    """Path on a validated problem: ``(alphas, results, solver_name)``."""
+    """Path on a validated problem: ``(alphas, results, solver_name)``.
+
+    ``costs`` (``method="auto"`` only) carries the measured costs of the two routes from one
+    path to the next (the folds of a cross-validation), so that each need not learn them anew.
+    """
     solver_name = resolve_solver(solver, replace(problem, alpha=1.0)).name
     # Merging repeated rows changes neither the objective nor its canonical optimum.
-    work = _merge_duplicates(problem) if method == "homotopy" else problem
+    work = _merge_duplicates(problem) if method != "warm_start" else problem
     null = None
     if alphas is None:
         null = null_fit(work, solver, options)
         amax = alpha_max_at(work, null) * (1.0 + ALPHA_MAX_MARGIN)
         alphas = _alpha_grid(amax, n_alphas, eps)
     # The null fit is the answer from alpha_max up: the first warm start.
-    run = _warm_start_path if method == "warm_start" else _homotopy_path
-    results, solver_name = run(work, alphas, null, solver, options, solver_name)
+    if method == "warm_start":
+        results, solver_name = _warm_start_path(work, alphas, null, solver, options,
+                                                solver_name)
+    else:
+        if method == "auto" and costs is None:
+            costs = RouteCosts()
+        results, solver_name = _segmented_path(work, alphas, null, solver, options, solver_name,
+                                               costs if method == "auto" else None)
     return alphas, results, solver_name
 
 
@@ -159,37 +176,145 @@ def _warm_start_path(work, alphas, previous, solver, options, solver_name):
     return results, solver_name
 
 
-def _homotopy_path(work, alphas, null, solver, options, solver_name):
-    """``(results, solver_name)`` of ``method="homotopy"``: the engine, the backend where needed."""
+class RouteCosts:
+    """The measured costs that choose each grid value's route (``method="auto"``).
+
+    Between neighbouring grid values the homotopy's simplex pivots grow with the number of
+    observations the fit stops or starts interpolating (the changes of the basis), which is
+    small at the ends of a path and large where many features enter together; a warm-started
+    backend solve costs about the same everywhere. Both are timed as the path goes: the
+    homotopy takes the next grid value while ``pivots per change * changes * seconds per pivot``
+    (the changes of the last grid step standing for the next one's) stays under the last solve's
+    seconds, and the backend otherwise. The homotopy runs with a budget of one solve's worth of
+    pivots and gives up beyond it, so a wrong prediction costs at most one solve
+    (the ski-rental bound). Whatever the route, the answer is the same certified point.
+
+    Parameters
+    ----------
+    clock : callable, default=time.perf_counter
+        Seconds, for the measurements.
+    """
+
+    # Pivots per change of the basis before any is measured (benchmarks/bench_path.py: 1.5 to
+    # 12 along a dense-truth path, about 4 typically), and the homotopy's budget before any
+    # solve is timed, in pivots per basic column.
+    FIRST_RATIO = 4.0
+    FIRST_BUDGET_PER_COLUMN = 2
+    # The smallest budget: a few pivots always pay for themselves.
+    MIN_BUDGET = 10
+
+    def __init__(self, clock=time.perf_counter) -> None:
+        self.clock = clock
+        self.pivot: float | None = None
+        self.solve: float | None = None
+        self.ratio = self.FIRST_RATIO
+        self.routes: list[str] = []
+
+    def prefer_homotopy(self, changes: int) -> bool:
+        """Whether the homotopy is predicted cheaper for the next grid value."""
+        if self.pivot is None or self.solve is None:
+            return True
+        return self.ratio * changes * self.pivot < self.solve
+
+    def budget(self, q: int) -> int:
+        """Pivots the homotopy may take at the next grid value before the backend takes over."""
+        if self.pivot is None or self.solve is None:
+            return self.FIRST_BUDGET_PER_COLUMN * q + 5 * self.MIN_BUDGET
+        return max(int(self.solve / self.pivot), self.MIN_BUDGET)
+
+    def record_pivots(self, seconds: float, pivots: int) -> None:
+        """Pivots the homotopy took (also where it then gave up) and their seconds."""
+        if pivots > 0:
+            self.pivot = seconds / pivots if self.pivot is None else \
+                0.5 * (self.pivot + seconds / pivots)
+
+    def record_homotopy(self, seconds: float, pivots: int, changes: int) -> None:
+        """A grid value the homotopy reached: its seconds, pivots and basis changes."""
+        self.routes.append("homotopy")
+        self.record_pivots(seconds, pivots)
+        if changes > 0 and pivots > 0:
+            self.ratio = 0.5 * (self.ratio + pivots / changes)
+
+    def record_solve(self, seconds: float) -> None:
+        """A grid value the backend solved: its seconds (the latest count most)."""
+        self.routes.append("solve")
+        self.solve = seconds if self.solve is None else 0.5 * (self.solve + seconds)
+
+
+def _changes(before: SolverResult, after: SolverResult, n: int) -> int:
+    """Observations interpolated at ``after`` and not at ``before`` (``n`` if unknown)."""
+    if before.basis is None or after.basis is None:
+        return n
+    old, new = before.basis[before.basis < n], after.basis[after.basis < n]
+    return int(np.setdiff1d(new, old).size)
+
+
+def _homotopy_step(homotopy, vertex, alpha, failed, budget, work, solver, options):
+    """The homotopy to ``alpha`` within ``budget`` pivots: ``(result or None, vertex, failed)``.
+
+    ``None`` when it gave up (a singular basis, or the budget spent); ``failed`` tells the next
+    step that the last one met a degenerate stretch.
+    """
+    start = homotopy.steps
+    homotopy.max_steps = start + budget
+    # Zero-length steps allowed before the backend takes over: fewer right after it had to (a
+    # degenerate stretch of the path, e.g. an exact fit, where reusing the previous solution is
+    # cheaper than searching among degenerate bases).
+    patience = 3 * homotopy.q + 30 if not failed else homotopy.q // 2 + 5
+    vertex = homotopy.advance(vertex, alpha, patience)
+    steps = homotopy.steps - start
+    if vertex is None:
+        return None, None, steps <= budget
+    if homotopy.unique_optimum(vertex, alpha):
+        return homotopy.result(vertex, steps), vertex, False
+    # Degenerate, at a breakpoint, or a non-unique optimum: the finisher certifies the vertex
+    # and moves to the canonical point of the optimal set.
+    result, _ = _solve_warm(replace(work, alpha=alpha), solver, options,
+                            homotopy.result(vertex, steps))
+    result.n_iter += steps
+    return result, vertex, False
+
+
+def _segmented_path(work, alphas, null, solver, options, solver_name, costs):
+    """``(results, solver_name)``: the homotopy, and the backend where it does not pay.
+
+    ``costs=None`` (``method="homotopy"``) calls the backend only where the homotopy cannot
+    continue; otherwise :class:`RouteCosts` chooses per grid value.
+    """
     results: list[SolverResult] = []
-    previous = null
-    homotopy = Homotopy(work, max_steps=50 * (work.n_samples + work.n_features) + 100)
     if null is None:
         null = null_fit(work, solver, options)
+    previous = null
+    whole = 50 * (work.n_samples + work.n_features) + 100
+    homotopy = Homotopy(work, max_steps=whole)
     vertex = homotopy.vertex_from_point(null.coef, null.intercept)
-    failed = False
+    failed, changes, clock = False, 0, time.perf_counter if costs is None else costs.clock
     for alpha in alphas:
         alpha = float(alpha)
-        start = homotopy.steps
-        if vertex is not None:
-            # Zero-length steps allowed before the backend takes over: fewer right after it
-            # had to (a degenerate stretch of the path, e.g. an exact fit, where reusing the
-            # previous solution is cheaper than searching among degenerate bases).
-            patience = 3 * homotopy.q + 30 if not failed else homotopy.q // 2 + 5
-            vertex = homotopy.advance(vertex, alpha, patience)
-            failed = vertex is None
-        steps = homotopy.steps - start
-        if vertex is not None and homotopy.unique_optimum(vertex, alpha):
-            result = homotopy.result(vertex, steps)
+        result, steps, seconds = None, 0, 0.0
+        if vertex is not None and (costs is None or costs.prefer_homotopy(changes)):
+            budget = whole - homotopy.steps if costs is None else costs.budget(homotopy.q)
+            start, steps = clock(), homotopy.steps
+            result, vertex, failed = _homotopy_step(homotopy, vertex, alpha, failed, budget,
+                                                    work, solver, options)
+            seconds, steps = clock() - start, homotopy.steps - steps
+        if result is None:
+            start = clock()
+            # After the homotopy gave up (or was not tried) the previous solution is not
+            # optimal here, except on a degenerate stretch (method="homotopy").
+            result, solver_name = _solve_warm(replace(work, alpha=alpha), solver, options,
+                                              previous, reuse=costs is None)
+            if costs is not None:
+                costs.record_pivots(seconds, steps)  # those of a homotopy that gave up
+                costs.record_solve(clock() - start)
+            changes = _changes(previous, result, work.n_samples)
+            vertex = None  # rebuilt from this answer if the homotopy is to go on from here
         else:
-            # Degenerate, at a breakpoint, or a non-unique optimum. When the homotopy holds an
-            # optimal vertex the finisher certifies it and moves to the canonical point of the
-            # optimal set; otherwise the backend solves this grid value.
-            hint = previous if vertex is None else homotopy.result(vertex, steps)
-            result, solver_name = _solve_warm(replace(work, alpha=alpha), solver, options, hint)
-            result.n_iter += steps
-            if vertex is None:
-                vertex = homotopy.vertex_from_point(result.coef, result.intercept, result.dual)
+            changes = _changes(previous, result, work.n_samples)
+            if costs is not None:
+                costs.record_homotopy(seconds, steps, changes)
+        if vertex is None and (costs is None or costs.prefer_homotopy(changes)):
+            vertex = homotopy.vertex_from_point(result.coef, result.intercept, result.dual)
         results.append(result)
         previous = result
     return results, solver_name
@@ -198,7 +323,7 @@ def _homotopy_path(work, alphas, null, solver, options, solver_name):
 def quantile_path(
     X, y, *, tau: float = 0.5, alphas=None, n_alphas: int = 100, eps: float = 1e-3,
     solver: str = "auto", solver_options: dict | None = None, sample_weight=None,
-    fit_intercept: bool = True, penalty_factor=None, method: str = "homotopy",
+    fit_intercept: bool = True, penalty_factor=None, method: str = "auto",
     return_n_iter: bool = False,
 ):
     """Solutions of the L1-penalised quantile regression on a grid of ``alpha``.
@@ -236,9 +361,13 @@ def quantile_path(
         Whether to fit an (unpenalised) intercept.
     penalty_factor : array-like of shape (n_features,), default=None
         Non-negative per-feature multipliers of ``alpha``; 0 leaves a feature unpenalised.
-    method : {"homotopy", "warm_start"}, default="homotopy"
+    method : {"auto", "homotopy", "warm_start"}, default="auto"
         ``"homotopy"`` follows the exact, piecewise-constant path from vertex to adjacent vertex
         (Li & Zhu 2008) and calls the backend only where the path is degenerate.
+        ``"auto"`` chooses per grid value between the homotopy and a warm-started backend
+        solve, by their costs measured along the way: the homotopy where few observations
+        change sides between grid values (sparse fits, the ends of the path), the backend
+        where many features enter at once. The answers are the same.
         ``"warm_start"`` solves every grid value with the backend, warm-started from the
         previous one (the previous solution is reused outright when a dual certificate shows it
         is still optimal).
@@ -286,8 +415,10 @@ def quantile_path(
     >>> bool(np.all(coefs[0] != 0))
     True
     """
-    if method not in ("homotopy", "warm_start"):
-        raise ValueError(f"method must be 'homotopy' or 'warm_start'; got {method!r}.")
+    if method not in ("auto", "homotopy", "warm_start"):
+        raise ValueError(
+            f"method must be 'auto', 'homotopy' or 'warm_start'; got {method!r}."
+        )
     grid = _check_grid_params(alphas, n_alphas, eps)
     problem = _validated_problem(X, y, tau, sample_weight, fit_intercept, penalty_factor)
     grid, results, _ = _path(problem, grid, n_alphas, eps, solver, solver_options, method)
@@ -317,7 +448,10 @@ def path_alphas(problem: QuantileProblem, alphas, n_alphas: int, eps: float, sol
     return _alpha_grid(alpha_max_of(problem, solver, options), n_alphas, eps)
 
 
-def path_solutions(problem: QuantileProblem, alphas: np.ndarray, solver: str,
-                   options) -> list[SolverResult]:
-    """The exact solutions of a validated problem on a decreasing grid, by the homotopy."""
-    return _path(problem, alphas, alphas.size, 1.0, solver, options, "homotopy")[1]
+def path_solutions(problem: QuantileProblem, alphas: np.ndarray, solver: str, options,
+                   costs: RouteCosts | None = None) -> list[SolverResult]:
+    """The exact solutions of a validated problem on a decreasing grid (``method="auto"``).
+
+    ``costs`` shares the measured route costs between calls (the folds of a cross-validation).
+    """
+    return _path(problem, alphas, alphas.size, 1.0, solver, options, "auto", costs)[1]

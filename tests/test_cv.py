@@ -216,3 +216,32 @@ def test_default_grid_and_folds(cls):
     assert model.alphas_.shape == (100,) and model.pinball_path_.shape == (100, 5)
     assert model.alphas_[-1] == pytest.approx(1e-3 * model.alphas_[0], rel=1e-12)
     assert model.certified_ and model.alpha_ == model.alphas_[model.cv_index_]
+
+
+def test_folds_share_route_costs_and_switching_routes_keeps_the_losses(monkeypatch):
+    """The folds' paths choose routes from one RouteCosts; forcing the backend at every other
+    grid value (the dense-truth case) changes no held-out loss."""
+    import sklearn_lad._cv as cv_module
+    import sklearn_lad._path as path_module
+
+    made = []
+
+    class Alternating(path_module.RouteCosts):
+        def __init__(self):
+            super().__init__()
+            made.append(self)
+
+        def prefer_homotopy(self, changes):
+            return len(self.routes) % 2 == 0
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((90, 5))
+    y = X @ rng.standard_normal(5) + rng.standard_t(3, size=90)
+    expected = QuantileLassoCV(tau=0.4, n_alphas=10, cv=3).fit(X, y)
+    monkeypatch.setattr(cv_module, "RouteCosts", Alternating)
+    model = QuantileLassoCV(tau=0.4, n_alphas=10, cv=3).fit(X, y)
+    assert len(made) == 1  # one for all folds
+    routes = made[0].routes
+    assert len(routes) == 30 and {"homotopy", "solve"} <= set(routes)
+    assert_allclose(model.pinball_path_, expected.pinball_path_, rtol=1e-10, atol=1e-14)
+    assert model.alpha_ == expected.alpha_

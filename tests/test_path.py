@@ -343,3 +343,132 @@ def test_coefficients_are_piecewise_constant_and_the_value_concave_in_alpha():
     for text in (docs, path_module.__doc__):
         flat = " ".join(text.split())
         assert "piecewise *constant*" in flat and "piecewise linear and concave" in flat
+
+
+# ------------------------------------------------------------------------------------------
+# method="auto": the homotopy or a warm-started solve per grid value
+# ------------------------------------------------------------------------------------------
+
+
+def _dense_truth(n=240, p=12, seed=5):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    return X, X @ rng.standard_normal(p) + rng.standard_t(3, size=n)
+
+
+def _assert_exact_along(X, y, alphas, coefs, intercepts, tau=0.5, w=None):
+    problem = _validated_problem(X, y, tau, w, True, None)
+    for k, alpha in enumerate(alphas):
+        sub = replace(problem, alpha=alpha)
+        cold, _ = run_solver(REFERENCE, sub)
+        ours = sub.objective(coefs[:, k], intercepts[k])
+        assert ours == pytest.approx(cold.objective, rel=1e-9, abs=1e-12), k
+        assert_allclose(coefs[:, k], cold.coef, rtol=1e-7, atol=1e-9, err_msg=f"k={k}")
+
+
+class _ScriptedCosts(path_module.RouteCosts):
+    """Routes by script: the homotopy at grid values ``k % 3 == 0`` with a tiny budget at
+    ``k % 6 == 3`` (so that it gives up mid-way), the backend elsewhere."""
+
+    made: list = []
+
+    def __init__(self):
+        super().__init__()
+        self.k = 0
+        _ScriptedCosts.made.append(self)
+
+    def prefer_homotopy(self, changes):
+        return self.k % 3 != 1
+
+    def budget(self, q):
+        return 1 if self.k % 6 == 3 else 10_000
+
+    def record_homotopy(self, seconds, pivots, changes):
+        super().record_homotopy(seconds, pivots, changes)
+        self.k += 1
+
+    def record_solve(self, seconds):
+        super().record_solve(seconds)
+        self.k += 1
+
+
+@pytest.mark.parametrize("tau, weighted", [(0.5, False), (0.2, True), (0.9, False)])
+def test_auto_switching_between_routes_stays_exact(tau, weighted, monkeypatch):
+    """Every switch (homotopy -> solve, a budget overrun, solve -> homotopy from the solver's
+    answer) gives the canonical optimum at every grid value."""
+    X, y = _dense_truth()
+    w = np.random.default_rng(2).uniform(0.2, 3.0, y.size) if weighted else None
+    _ScriptedCosts.made.clear()
+    monkeypatch.setattr(path_module, "RouteCosts", _ScriptedCosts)
+    alphas, coefs, intercepts = quantile_path(X, y, tau=tau, sample_weight=w, n_alphas=18,
+                                              solver="fn")
+    routes = _ScriptedCosts.made[0].routes
+    assert "homotopy" in routes and "solve" in routes
+    # The homotopy steps given a budget of one pivot had to give up and be solved.
+    assert routes.count("solve") > sum(k % 3 == 1 for k in range(18))
+    _assert_exact_along(X, y, alphas, coefs, intercepts, tau, w)
+
+
+def test_auto_equals_homotopy_on_dense_truth_and_sparse_x():
+    X, y = _dense_truth(seed=8)
+    for data in (X, sp.csr_matrix(np.where(np.abs(X) > 0.8, X, 0.0))):
+        a1, c1, i1 = quantile_path(data, y, n_alphas=20, method="homotopy")
+        a2, c2, i2 = quantile_path(data, y, n_alphas=20)
+        assert_array_equal(a1, a2)
+        assert_allclose(c1, c2, rtol=1e-9, atol=1e-12)
+        assert_allclose(i1, i2, rtol=1e-9, atol=1e-12)
+
+
+def test_route_costs_choose_by_measured_cost():
+    costs = path_module.RouteCosts()
+    assert costs.prefer_homotopy(10**6)  # nothing measured yet: the homotopy, with a budget
+    assert costs.budget(11) == 2 * 11 + 50
+    costs.record_homotopy(seconds=0.2, pivots=100, changes=10)  # 2 ms per pivot, ratio 7
+    costs.record_solve(0.1)
+    assert costs.pivot == pytest.approx(2e-3)
+    assert costs.ratio == pytest.approx(0.5 * (4.0 + 10.0))
+    assert costs.budget(11) == 50  # one solve's worth of pivots
+    # 7 pivots per change at 2 ms: 7 changes cost 0.098 s < 0.1 s, 8 changes 0.112 s.
+    assert costs.prefer_homotopy(7)
+    assert not costs.prefer_homotopy(8)
+    assert costs.routes == ["homotopy", "solve"]
+    costs.record_solve(0.3)
+    assert costs.solve == pytest.approx(0.2)
+
+
+def test_fn_warm_start_band_is_exact(monkeypatch):
+    """fn from a neighbouring alpha's solution solves on a band of rows around it; a band too
+    narrow doubles or takes back misclassified rows, and a far-off start still ends exact."""
+    import sklearn_lad.solvers.fn as fn_module
+
+    calls = []
+    band = fn_module._warm_band_solve
+
+    def recording(*args, **kwargs):
+        out = band(*args, **kwargs)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(fn_module, "_warm_band_solve", recording)
+    X, y = _dense_truth(n=400, p=8, seed=3)
+    problem = _validated_problem(X, y, 0.3, None, True, None)
+    amax = alpha_max(X, y, tau=0.3)
+    near, _ = run_solver("fn", replace(problem, alpha=0.05 * amax))
+    starts = [(near.coef, near.intercept), (np.zeros(8), 0.0), (10 * near.coef, 5.0)]
+    for share in (0.1, 0.02):  # 0.02: the band starts at 8 rows per column and must grow
+        monkeypatch.setattr(fn_module, "_WARM_BAND_SHARE", share)
+        for start in starts:
+            sub = replace(problem, alpha=0.04 * amax)
+            got, _ = run_solver("fn", sub, warm_start=start)
+            ref, _ = run_solver(REFERENCE, sub)
+            assert got.objective == pytest.approx(ref.objective, rel=1e-9, abs=1e-12)
+            assert_allclose(got.coef, ref.coef, rtol=1e-7, atol=1e-9)
+    assert calls and calls[0]  # the neighbouring start settles on the band
+    monkeypatch.setattr(fn_module, "_WARM_BAND_SHARE", 0.1)
+    sub = replace(problem, alpha=0.04 * amax)
+    banded, _ = run_solver("fn", sub, warm_start=starts[0])
+    plain, _ = run_solver("fn", sub, {"preprocess": False}, warm_start=starts[0])
+    assert banded.diagnostics.preprocessed and banded.diagnostics.preprocess_subsample == 0
+    assert banded.diagnostics.preprocess_kept < 400 // 2
+    assert not plain.diagnostics.preprocessed  # preprocess=False: no band either
+    assert_allclose(banded.coef, plain.coef, rtol=1e-9, atol=1e-12)

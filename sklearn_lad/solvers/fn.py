@@ -36,7 +36,20 @@ from ._base import (
     register_solver,
 )
 from ._interior_point import independent_columns, solve_exact
-from ._preprocessing import preprocess_solve
+from ._preprocessing import (
+    PreprocessResult,
+    _full_solution,
+    _globs,
+    preprocess_solve,
+    solve_any_rank,
+)
+
+# A warm start's band: the rows nearest the warm fit, at least this many per column and this
+# share of the observations (measured on regularisation paths, benchmarks/bench_path.py: a
+# neighbouring alpha's fit leaves under a tenth of the rows to change side except where many
+# features enter at once, when one doubling of the band suffices).
+_WARM_BAND_PER_COLUMN = 8
+_WARM_BAND_SHARE = 0.1
 
 
 @register_solver
@@ -54,7 +67,10 @@ class FrischNewtonSolver(Solver):
         Portnoy-Koenker preprocessing; ``"auto"`` uses it when ``n_samples`` is at least
         ``preprocess_min_n``. It needs the pilot subsample, ``sqrt(q) * n**(2/3)`` rows, to be
         under half the data, so ``True`` has no effect on small problems.
-        ``result.diagnostics.preprocessed`` tells whether it ran.
+        With a warm start (unless ``False``) the band is first centred on the warm fit instead
+        of a pilot's, whatever ``n``: the tenth of the rows nearest it, widened as needed
+        (``preprocess_subsample`` is then 0). ``result.diagnostics.preprocessed`` tells whether
+        it ran.
     preprocess_min_n : int, default=20000
         Sample size from which ``preprocess="auto"`` preprocesses.
     random_state : int, default=0
@@ -103,8 +119,18 @@ class FrischNewtonSolver(Solver):
             preprocess = n >= int(opts["preprocess_min_n"])
         subsample = math.ceil(math.sqrt(q) * n ** (2.0 / 3.0))
         preprocess = bool(preprocess) and subsample < n // 2
-        gram = index = None
-        if preprocess:
+        gram = index = result = None
+        warm = _warm_beta(problem, warm_start, q)
+        if warm is not None and opts["preprocess"] is not False:
+            # The preprocessing centred on the warm start. Its band needs no Gram matrix of all
+            # rows: the reduced problems drop their own dependent columns, and a column
+            # dependent on the band and the globs changes no fitted value there, so the full
+            # problem's optimum is still found.
+            result = _warm_band_solve(full, tau, warm, tol=float(opts["tol"]),
+                                      max_iter=max_iter)
+        if result is not None:
+            keep = np.ones(q, dtype=bool)
+        elif preprocess:
             rng = np.random.default_rng(opts["random_state"])
             index = np.sort(rng.choice(n, size=subsample, replace=False))
             # Columns independent on a subsample are independent on all rows: the full Gram
@@ -116,15 +142,8 @@ class FrischNewtonSolver(Solver):
             gram = full.gram(full.weights)
             keep = independent_columns(full, gram)
         design = full if keep.all() else full.take_columns(keep)
-        beta0 = None
-        if warm_start is not None:
-            coef, intercept = warm_start
-            start = problem.join(np.asarray(coef, dtype=float), float(intercept))
-            if start.shape == (q,) and np.all(np.isfinite(start)):
-                beta0 = start[keep]
-        result = None
-        diagnostics = SolverDiagnostics(preprocessed=False)
-        if preprocess:
+        beta0 = None if warm is None else warm[keep]
+        if preprocess and result is None:
             result = preprocess_solve(
                 design, tau, beta0, index, tol=float(opts["tol"]), max_iter=max_iter
             )
@@ -133,11 +152,12 @@ class FrischNewtonSolver(Solver):
                 result = preprocess_solve(
                     design, tau, None, index, tol=float(opts["tol"]), max_iter=max_iter
                 )
-            if result is not None:
-                diagnostics = SolverDiagnostics(
-                    preprocessed=True, preprocess_rounds=result.rounds,
-                    preprocess_subsample=result.subsample, preprocess_kept=result.kept,
-                )
+        diagnostics = SolverDiagnostics(preprocessed=False)
+        if isinstance(result, PreprocessResult):
+            diagnostics = SolverDiagnostics(
+                preprocessed=True, preprocess_rounds=result.rounds,
+                preprocess_subsample=result.subsample, preprocess_kept=result.kept,
+            )
         if result is None:
             result = solve_exact(
                 design, tau, beta0, tol=float(opts["tol"]), max_iter=max_iter,
@@ -163,3 +183,57 @@ class FrischNewtonSolver(Solver):
             n_iter=result.n_iter, status=status, gap=result.gap, message=message,
             basis=result.basis, dual=result.dual, diagnostics=diagnostics,
         )
+
+
+def _warm_beta(problem: QuantileProblem, warm_start, q: int) -> np.ndarray | None:
+    """The warm start as augmented coefficients, or ``None`` when unusable."""
+    if warm_start is None:
+        return None
+    coef, intercept = warm_start
+    start = problem.join(np.asarray(coef, dtype=float), float(intercept))
+    return start if start.shape == (q,) and np.all(np.isfinite(start)) else None
+
+
+def _warm_band_solve(design: RowDesign, tau: float, beta0: np.ndarray, *, tol: float,
+                     max_iter: int):
+    """The exact solve from a warm start on a band of rows around the warm fit.
+
+    A warm start from a nearby problem (the previous ``alpha`` of a path) predicts the side of
+    most observations far better than the random pilot of the preprocessing does: the band is
+    the observations with the smallest residuals at ``beta0``, the rest are globbed into one
+    pseudo-observation per side (Portnoy & Koenker 1997, with the preprocessing's globs), the
+    reduced problem is solved exactly and every globbed observation's side is checked. A few
+    on the wrong side are put back; many mean the band was too narrow, and it doubles. Returns
+    ``None`` when the band would hold half the observations (the full solve is then cheaper)
+    or does not settle; the result, when there is one, is the full problem's optimum.
+    """
+    n, q = design.n_samples, design.n_columns
+    keep = max(_WARM_BAND_PER_COLUMN * q, int(_WARM_BAND_SHARE * n))
+    beta = np.asarray(beta0, dtype=float)
+    residual = design.y[:n] - design.fitted(beta)
+    iters = rounds = 0
+    while 2 * keep <= n:
+        cut = np.partition(np.abs(residual), keep)[keep]
+        below = (residual < 0) & (-residual > cut)
+        above = residual > cut
+        for _ in range(8):
+            middle = np.flatnonzero(~(below | above))
+            reduced = design.subset(middle, *_globs(design, below, above, residual))
+            fit, _ = solve_any_rank(reduced, tau, beta, tol=tol, max_iter=max_iter)
+            iters, rounds = iters + fit.n_iter, rounds + 1
+            fitted_residual = design.y[:n] - design.fitted(fit.beta)
+            wrong_below = below & (fitted_residual > 0)
+            wrong_above = above & (fitted_residual < 0)
+            wrong = int(np.count_nonzero(wrong_below) + np.count_nonzero(wrong_above))
+            if wrong == 0:
+                basis, dual = _full_solution(design, tau, fit, middle, below, above)
+                return PreprocessResult(fit.beta, basis, iters, fit.status, fit.gap, rounds,
+                                        0, middle.size, dual)
+            if fit.status == "max_iter":
+                return None
+            if wrong > max(keep // 20, 10 * q):
+                break
+            below &= ~wrong_below
+            above &= ~wrong_above
+        keep *= 2
+    return None
