@@ -113,7 +113,7 @@ HOSTILE = [
     ("alpha = alpha_max", dict(tau=0.5, alpha=AM), X0, Y0, None, None, None),
 ]
 # Backends that still fail a case (a ConvergenceWarning, never a wrong certified answer).
-KNOWN = {("weights 1 and 1e-200", "fn")}
+KNOWN: set = set()
 
 
 @pytest.mark.parametrize("name", EXACT)

@@ -198,9 +198,17 @@ def _starting_point(design: RowDesign, tau: float, beta0, gram) -> tuple[_Iterat
 
 
 def _newton_step(design: RowDesign, it: _Iterate, residual, rp, gap: float) -> None:
-    """One predictor-corrector step of Mehrotra (1992), in place."""
+    """One predictor-corrector step of Mehrotra (1992), in place.
+
+    The centring targets the weighted central path ``x_i z_i = s_i w_i = mu u_i`` (the barrier
+    ``sum u_i (log x_i + log s_i)``), which is the ordinary central path of the problem with
+    each row repeated ``u_i`` times. With the unweighted path ``x_i z_i = mu`` a row of weight
+    1e-200 next to rows of weight 1 needs ``z_i >= mu / u_i ~ 1e198``, and ``z_i / x_i``
+    overflows to inf, then NaN, within two steps; on the weighted path ``z_i`` stays on the
+    residuals' scale and ``x_i / u_i`` on the other rows' scale, whatever the weights' range.
+    """
     x, s, z, w = it.x, it.s, it.z, it.w
-    m = design.n_rows
+    u = design.weights
     xi = 1.0 / x
     si = 1.0 / s
     zx = z * xi
@@ -214,11 +222,12 @@ def _newton_step(design: RowDesign, it: _Iterate, residual, rp, gap: float) -> N
     dw = -w + ws * dx
     ap = min(1.0, _STEP * _max_step(x, dx, s, -dx))
     ad = min(1.0, _STEP * _max_step(z, dz, w, dw))
-    mu = gap / (2 * m)
-    mu_aff = float((x + ap * dx) @ (z + ad * dz) + (s - ap * dx) @ (w + ad * dw)) / (2 * m)
+    total = 2.0 * float(u.sum())
+    mu = gap / total
+    mu_aff = float((x + ap * dx) @ (z + ad * dz) + (s - ap * dx) @ (w + ad * dw)) / total
     sigma = min(1.0, (mu_aff / mu) ** 3) if mu > 0 else 0.0
-    # Corrector: centring towards sigma * mu plus Mehrotra's second-order term.
-    smu = sigma * mu
+    # Corrector: centring towards sigma * mu * u plus Mehrotra's second-order term.
+    smu = sigma * mu * u
     corr_x = smu * xi - dx * dz * xi
     corr_s = smu * si + dx * dw * si
     rhat = residual + corr_x - corr_s
