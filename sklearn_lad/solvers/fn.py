@@ -21,10 +21,13 @@ Journal on Optimization 2(4), 575-601.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._canonical import independent_rows
 from .._design import RowDesign, single_threaded_blas
+from .._homotopy import Homotopy
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from ._base import (
     NON_NEGATIVE_INT,
@@ -95,8 +98,48 @@ class FrischNewtonSolver(Solver):
 
     def _solve(self, problem: QuantileProblem, full: RowDesign, warm_start) -> SolverResult:
         opts = self.options
-        max_iter = int(opts["max_iter"])
+        max_iter, tol = int(opts["max_iter"]), float(opts["tol"])
         tau = problem.tau
+        q = full.n_columns
+        preprocess, index, gram, keep = self._plan(full)
+        design = full if keep.all() else full.take_columns(keep)
+        beta0 = None
+        if warm_start is not None:
+            coef, intercept = warm_start
+            start = problem.join(np.asarray(coef, dtype=float), float(intercept))
+            if start.shape == (q,) and np.all(np.isfinite(start)):
+                beta0 = start[keep]
+        result = None
+        diagnostics = SolverDiagnostics(preprocessed=False)
+        if preprocess:
+            result = preprocess_solve(design, tau, beta0, index, tol=tol, max_iter=max_iter)
+            if result is None and beta0 is not None:
+                # A warm start too far off to centre the band: fall back to a pilot fit.
+                result = preprocess_solve(design, tau, None, index, tol=tol, max_iter=max_iter)
+            if result is not None:
+                diagnostics = SolverDiagnostics(
+                    preprocessed=True, preprocess_rounds=result.rounds,
+                    preprocess_subsample=result.subsample, preprocess_kept=result.kept,
+                )
+        if result is None:
+            result = solve_exact(
+                design, tau, beta0, tol=tol, max_iter=max_iter,
+                gram=gram if gram is not None and keep.all() else None,
+            )
+        beta = np.zeros(q)
+        beta[keep] = result.beta
+        if not keep.all():
+            finished = finish_on_engine(problem, beta, result.dual)
+            if finished is not None:
+                result = replace(result, beta=finished.beta, basis=finished.basis,
+                                 n_iter=result.n_iter + finished.n_iter, status="vertex",
+                                 gap=0.0, dual=None)
+                beta = finished.beta
+        return _to_result(problem, beta, result, diagnostics, max_iter)
+
+    def _plan(self, full: RowDesign):
+        """``(preprocess, subsample index, Gram matrix, independent columns)`` of a run."""
+        opts = self.options
         n, q = full.n_samples, full.n_columns
         preprocess = opts["preprocess"]
         if preprocess == "auto":
@@ -115,51 +158,81 @@ class FrischNewtonSolver(Solver):
         else:
             gram = full.gram(full.weights)
             keep = independent_columns(full, gram)
-        design = full if keep.all() else full.take_columns(keep)
-        beta0 = None
-        if warm_start is not None:
-            coef, intercept = warm_start
-            start = problem.join(np.asarray(coef, dtype=float), float(intercept))
-            if start.shape == (q,) and np.all(np.isfinite(start)):
-                beta0 = start[keep]
-        result = None
-        diagnostics = SolverDiagnostics(preprocessed=False)
-        if preprocess:
-            result = preprocess_solve(
-                design, tau, beta0, index, tol=float(opts["tol"]), max_iter=max_iter
-            )
-            if result is None and beta0 is not None:
-                # A warm start too far off to centre the band: fall back to a pilot fit.
-                result = preprocess_solve(
-                    design, tau, None, index, tol=float(opts["tol"]), max_iter=max_iter
-                )
-            if result is not None:
-                diagnostics = SolverDiagnostics(
-                    preprocessed=True, preprocess_rounds=result.rounds,
-                    preprocess_subsample=result.subsample, preprocess_kept=result.kept,
-                )
-        if result is None:
-            result = solve_exact(
-                design, tau, beta0, tol=float(opts["tol"]), max_iter=max_iter,
-                gram=gram if gram is not None and keep.all() else None,
-            )
-        beta = np.zeros(q)
-        beta[keep] = result.beta
-        coef, intercept = problem.split(beta)
-        # The dual handed over is the exact basic dual of a proved vertex, or else the
-        # interior-point dual (strictly inside its box, A'd = 0 to the solver's tolerance).
-        diagnostics.dual_kind = "basic" if result.status == "vertex" else "interior"
-        status, message = {
-            "vertex": (Status.OPTIMAL, "optimal vertex (basic dual certificate)"),
-            "converged": (Status.OPTIMAL, "interior point converged"),
-            "max_iter": (
-                Status.ITERATION_LIMIT,
-                f"stopped after max_iter={max_iter} interior-point iterations "
-                f"(relative duality gap {result.gap:.3g})",
-            ),
-        }[result.status]
-        return SolverResult(
-            coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=result.n_iter, status=status, gap=result.gap, message=message,
-            basis=result.basis, dual=result.dual, diagnostics=diagnostics,
-        )
+        return preprocess, index, gram, keep
+
+
+@dataclass
+class _Finished:
+    beta: np.ndarray
+    basis: np.ndarray
+    n_iter: int
+
+
+def finish_on_engine(problem: QuantileProblem, beta: np.ndarray, dual=None) -> _Finished | None:
+    """Simplex steps of the shared engine from the vertex ``beta`` of a column-reduced fit.
+
+    :func:`~._interior_point.independent_columns` drops a column whose part outside the
+    others' span is below ``sqrt(1e-13)`` of its norm, because the interior point's normal
+    equations square the condition number. Dropping an exactly dependent column leaves the
+    optimum unchanged, but a *nearly* dependent one (``x_2 = x_1 + 1e-7 z``) spans a direction
+    the optimum may use (here with coefficients near 1e6), and the reduced optimum is then not
+    optimal. The simplex works with the basis itself, not its Gram matrix, so from the reduced
+    vertex (the dropped columns at zero, priced as inactive columns) the parametric simplex of
+    :class:`~sklearn_lad._homotopy.Homotopy` at the problem's ``alpha`` brings them in where
+    that lowers the objective. ``None`` when the engine gives up (an exactly dependent column
+    has no edge to move along): the reduced vertex stands, and the certificate judges it.
+    """
+    homotopy = Homotopy(problem, max_steps=5 * (problem.n_samples + beta.size) + 50)
+    vertex = _start_vertex(homotopy, problem, beta, dual)
+    if vertex is not None:
+        vertex = homotopy.advance(vertex, problem.alpha, patience=3 * homotopy.q + 30)
+    if vertex is None:
+        return None
+    exact = homotopy.result(vertex, homotopy.steps)
+    return _Finished(problem.join(exact.coef, exact.intercept), exact.basis, homotopy.steps)
+
+
+def _start_vertex(homotopy: Homotopy, problem: QuantileProblem, beta: np.ndarray, dual):
+    """The engine's vertex at ``beta``; when ``beta`` interpolates fewer rows than it has
+    active columns (a dropped column that is never penalised must be active), the vertex
+    through those rows and the nearest rows independent of them."""
+    coef, intercept = problem.split(beta)
+    observed = None if dual is None else np.asarray(dual)[: problem.n_samples]
+    vertex = homotopy.vertex_from_point(coef, intercept, observed)
+    if vertex is not None:
+        return vertex
+    engine, rows = homotopy.engine, homotopy.rows
+    active = np.flatnonzero(engine.free | (beta != 0))
+    residual = problem.y - rows.matvec(beta)
+    near = min(residual.size, 4 * active.size + 20)
+    order = np.argpartition(np.abs(residual), near - 1)[:near] if near else np.arange(0)
+    order = order[np.argsort(np.abs(residual[order]), kind="stable")]
+    Z = independent_rows(rows.rows(order)[:, active], order, active.size)
+    if Z.size != active.size:
+        return None
+    side = np.where(residual >= 0, 1.0, -1.0)
+    side[Z] = 0.0
+    return engine.vertex(Z, active, side, np.sign(beta))
+
+
+def _to_result(problem: QuantileProblem, beta: np.ndarray, result, diagnostics,
+               max_iter: int) -> SolverResult:
+    """The :class:`SolverResult` of a run ending at ``beta``."""
+    coef, intercept = problem.split(beta)
+    # The dual handed over is the exact basic dual of a proved vertex, or else the
+    # interior-point dual (strictly inside its box, A'd = 0 to the solver's tolerance).
+    diagnostics.dual_kind = "basic" if result.status == "vertex" else "interior"
+    status, message = {
+        "vertex": (Status.OPTIMAL, "optimal vertex (basic dual certificate)"),
+        "converged": (Status.OPTIMAL, "interior point converged"),
+        "max_iter": (
+            Status.ITERATION_LIMIT,
+            f"stopped after max_iter={max_iter} interior-point iterations "
+            f"(relative duality gap {result.gap:.3g})",
+        ),
+    }[result.status]
+    return SolverResult(
+        coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
+        n_iter=result.n_iter, status=status, gap=result.gap, message=message,
+        basis=result.basis, dual=result.dual, diagnostics=diagnostics,
+    )
