@@ -21,13 +21,11 @@ Journal on Optimization 2(4), 575-601.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from .._canonical import independent_rows
 from .._design import RowDesign, single_threaded_blas
-from .._homotopy import Homotopy
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from ._base import (
     NON_NEGATIVE_INT,
@@ -38,6 +36,7 @@ from ._base import (
     null_result,
     register_solver,
 )
+from ._finish import finish_on_engine
 from ._interior_point import independent_columns, solve_exact
 from ._preprocessing import preprocess_solve
 
@@ -159,60 +158,6 @@ class FrischNewtonSolver(Solver):
             gram = full.gram(full.weights)
             keep = independent_columns(full, gram)
         return preprocess, index, gram, keep
-
-
-@dataclass
-class _Finished:
-    beta: np.ndarray
-    basis: np.ndarray
-    n_iter: int
-
-
-def finish_on_engine(problem: QuantileProblem, beta: np.ndarray, dual=None) -> _Finished | None:
-    """Simplex steps of the shared engine from the vertex ``beta`` of a column-reduced fit.
-
-    :func:`~._interior_point.independent_columns` drops a column whose part outside the
-    others' span is below ``sqrt(1e-13)`` of its norm, because the interior point's normal
-    equations square the condition number. Dropping an exactly dependent column leaves the
-    optimum unchanged, but a *nearly* dependent one (``x_2 = x_1 + 1e-7 z``) spans a direction
-    the optimum may use (here with coefficients near 1e6), and the reduced optimum is then not
-    optimal. The simplex works with the basis itself, not its Gram matrix, so from the reduced
-    vertex (the dropped columns at zero, priced as inactive columns) the parametric simplex of
-    :class:`~sklearn_lad._homotopy.Homotopy` at the problem's ``alpha`` brings them in where
-    that lowers the objective. ``None`` when the engine gives up (an exactly dependent column
-    has no edge to move along): the reduced vertex stands, and the certificate judges it.
-    """
-    homotopy = Homotopy(problem, max_steps=5 * (problem.n_samples + beta.size) + 50)
-    vertex = _start_vertex(homotopy, problem, beta, dual)
-    if vertex is not None:
-        vertex = homotopy.advance(vertex, problem.alpha, patience=3 * homotopy.q + 30)
-    if vertex is None:
-        return None
-    exact = homotopy.result(vertex, homotopy.steps)
-    return _Finished(problem.join(exact.coef, exact.intercept), exact.basis, homotopy.steps)
-
-
-def _start_vertex(homotopy: Homotopy, problem: QuantileProblem, beta: np.ndarray, dual):
-    """The engine's vertex at ``beta``; when ``beta`` interpolates fewer rows than it has
-    active columns (a dropped column that is never penalised must be active), the vertex
-    through those rows and the nearest rows independent of them."""
-    coef, intercept = problem.split(beta)
-    observed = None if dual is None else np.asarray(dual)[: problem.n_samples]
-    vertex = homotopy.vertex_from_point(coef, intercept, observed)
-    if vertex is not None:
-        return vertex
-    engine, rows = homotopy.engine, homotopy.rows
-    active = np.flatnonzero(engine.free | (beta != 0))
-    residual = problem.y - rows.matvec(beta)
-    near = min(residual.size, 4 * active.size + 20)
-    order = np.argpartition(np.abs(residual), near - 1)[:near] if near else np.arange(0)
-    order = order[np.argsort(np.abs(residual[order]), kind="stable")]
-    Z = independent_rows(rows.rows(order)[:, active], order, active.size)
-    if Z.size != active.size:
-        return None
-    side = np.where(residual >= 0, 1.0, -1.0)
-    side[Z] = 0.0
-    return engine.vertex(Z, active, side, np.sign(beta))
 
 
 def _to_result(problem: QuantileProblem, beta: np.ndarray, result, diagnostics,
