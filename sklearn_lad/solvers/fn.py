@@ -36,7 +36,7 @@ from ._base import (
     null_result,
     register_solver,
 )
-from ._finish import finish_on_engine
+from ._finish import finish_on_engine, solve_at_safe_tau
 from ._interior_point import independent_columns, solve_exact
 from ._preprocessing import preprocess_solve
 
@@ -93,7 +93,11 @@ class FrischNewtonSolver(Solver):
         # (q x q): a BLAS thread pool only adds synchronisation, which on a busy 2-core machine
         # made matrix-vector products 10-40x and 200 x 200 Cholesky factorisations 100x slower.
         with single_threaded_blas():
-            return self._solve(problem, full, warm_start)
+            # Levels within 1e-6 of 0 or 1 are solved at the nearer safe level and walked to
+            # tau by the shared engine: the box 0 <= s_i <= tau w_i of tau = 1e-300 would make
+            # the Newton system's 1 / s_i overflow.
+            return solve_at_safe_tau(problem, lambda at: self._solve(
+                at, full if at is problem else at.augmented(), warm_start))
 
     def _solve(self, problem: QuantileProblem, full: RowDesign, warm_start) -> SolverResult:
         opts = self.options
