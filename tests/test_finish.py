@@ -91,3 +91,17 @@ def test_safe_levels_are_solved_directly_and_extreme_ones_walked():
     # The objective is the requested level's, not the safe level's.
     assert far.objective == pytest.approx(
         QuantileProblem(X=X, y=Y, tau=1e-300).objective(far.coef, far.intercept))
+
+
+def test_only_exactly_dependent_dropped_columns_skip_the_engine_finish():
+    from sklearn_lad.solvers._finish import dropped_columns_balanced
+    from sklearn_lad.solvers._interior_point import independent_columns, solve_exact
+
+    z = rng.standard_normal(300)
+    for offset, expected in [(0.0, True), (1e-8, False)]:
+        design = QuantileProblem(X=np.column_stack([X, X[:, 0] - X[:, 1] + offset * z]), y=Y,
+                                 tau=0.4).augmented()
+        keep = independent_columns(design)
+        assert not keep.all()
+        reduced = solve_exact(design.take_columns(keep), 0.4)
+        assert dropped_columns_balanced(design, keep, reduced.dual) is expected

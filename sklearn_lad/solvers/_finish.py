@@ -42,19 +42,27 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .._canonical import independent_rows
+from .._canonical import abs_design, independent_rows
 from .._design import RowDesign
 from .._homotopy import Homotopy
 from .._problem import QuantileProblem, SolverResult
 from .._simplex import AffineCosts, ObservationRows, ParametricSimplex, basic_dual
 
-__all__ = ["SAFE_TAU", "Finished", "finish_on_engine", "solve_at_safe_tau"]
+__all__ = [
+    "DEPENDENT_RTOL", "SAFE_TAU", "Finished", "dropped_columns_balanced", "finish_on_engine",
+    "solve_at_safe_tau",
+]
 
 #: Backends solve at levels in ``[SAFE_TAU, 1 - SAFE_TAU]``; the engine's walk in ``tau`` does the
 #: rest. Far above the simplex's dual tolerances (1e-11 of a weight) and the interior point's
 #: reach, and below ``1 / n`` for any sample a backend solves in memory, so the walk usually
 #: crosses no breakpoint at all.
 SAFE_TAU = 1e-6
+#: A dropped column is taken as exactly dependent when the reduced dual balances it to this
+#: (relative to the terms summed). Far tighter than the certificate's 1e-9: a column 1e-8 off
+#: the others' span passes the certificate at the reduced optimum, whose objective can still
+#: be 0.1% above the optimum that uses it, and only rounding (1e-16) should skip the finish.
+DEPENDENT_RTOL = 1e-12
 
 
 @dataclass
@@ -66,6 +74,26 @@ class Finished:
     basis: np.ndarray
     n_iter: int
     dual: np.ndarray | None = None
+
+
+def dropped_columns_balanced(design: RowDesign, keep: np.ndarray, dual) -> bool:
+    """Whether the reduced fit's dual balances the dropped columns to rounding (``A_j' d = 0``
+    within :data:`DEPENDENT_RTOL` of ``|A_j|' |d|``): then they were exactly dependent and
+    :func:`finish_on_engine` has nothing to do. ``True`` when no column was dropped."""
+    dropped = np.flatnonzero(~keep)
+    if dropped.size == 0:
+        return True
+    if dual is None or np.shape(dual) != (design.n_rows,):
+        return False
+    n, off = design.n_samples, design.offset
+    magnitude = np.abs(dual)
+    terms = np.abs(design.rows(np.arange(n, design.n_rows))).T @ magnitude[n:]
+    # |X|, shared with the certificate that runs next (abs_design caches it per X).
+    terms[off:] += np.asarray(abs_design(design).T @ magnitude[:n]).ravel()
+    if off:
+        terms[0] += magnitude[:n].sum()
+    imbalance = np.abs(design.rmatvec(dual, columns=dropped))
+    return bool(np.all(imbalance <= DEPENDENT_RTOL * terms[dropped]))
 
 
 def finish_on_engine(problem: QuantileProblem, beta: np.ndarray, dual=None) -> Finished | None:

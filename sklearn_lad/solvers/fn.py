@@ -36,7 +36,7 @@ from ._base import (
     null_result,
     register_solver,
 )
-from ._finish import finish_on_engine, solve_at_safe_tau
+from ._finish import dropped_columns_balanced, finish_on_engine, solve_at_safe_tau
 from ._interior_point import independent_columns, solve_exact
 from ._preprocessing import preprocess_solve
 
@@ -131,7 +131,7 @@ class FrischNewtonSolver(Solver):
             )
         beta = np.zeros(q)
         beta[keep] = result.beta
-        if not keep.all():
+        if not dropped_columns_balanced(full, keep, result.dual):
             finished = finish_on_engine(problem, beta, result.dual)
             if finished is not None:
                 result = replace(result, beta=finished.beta, basis=finished.basis,
