@@ -47,6 +47,9 @@ from .._tolerances import (
 
 # Fraction of the distance to the boundary an interior-point step may cover.
 _STEP = 0.99995
+# Rows lighter than this fraction of the typical weight get a weighted centring target
+# (see _centring_weights).
+_LIGHT = 2.0**-20
 
 
 def independent_columns(design: RowDesign, gram: np.ndarray | None = None) -> np.ndarray:
@@ -216,25 +219,25 @@ def _centring_weights(u: np.ndarray, n_samples: int) -> np.ndarray:
 
     Mehrotra's path targets ``mu`` on every row. A row of weight ``u_i`` far below the others'
     has ``x_i, s_i <= u_i``, so that target needs ``z_i, w_i >= mu / u_i``: with weights 1 and
-    1e-200 that is 1e198, and ``z_i / x_i`` overflows to inf, then NaN, within two steps. For
-    such rows the target is scaled by their weight relative to the typical observation weight
-    (the weighted median: the weight level carrying half the observations' total weight). That
-    is the central path of the problem with each row repeated ``u_i`` times (the barrier
-    ``sum u_i log x_i``), and keeps ``z_i`` on the residuals' scale whatever the weights' range.
-    Rows at or above the typical weight (the observations of an unweighted fit, most penalty
-    pseudo-rows, globbed rows) keep the plain target, on which the step heuristics are tuned.
+    1e-200 that is 1e198, and ``z_i / x_i`` overflows to inf, then NaN, within two steps. Rows
+    lighter than :data:`_LIGHT` times the typical observation weight (the weighted median: the
+    level carrying half the observations' total weight) get the target scaled by their weight,
+    as on the central path of the problem with each row repeated ``u_i`` times (the barrier
+    ``sum u_i log x_i``), which keeps ``z_i`` within ``mu / (_LIGHT * typical)`` whatever the
+    weights' range. Every other row keeps the plain target, on which the step heuristics are
+    tuned: scaling it for weights spread over a few orders of magnitude (log-normal) cost a
+    third more Newton steps.
     """
     observed = u[:n_samples]
     if observed.size == 0:
         return np.ones_like(u)
     low, typical = float(observed.min()), float(observed.max())
-    if low != typical:
-        order = np.sort(observed)
-        cumulative = np.cumsum(order[::-1])
-        typical = float(order[::-1][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
-    if not typical > 0.0:
-        return np.ones_like(u)
-    return np.minimum(u / typical, 1.0)
+    if low >= _LIGHT * typical:
+        return np.ones_like(u)  # the usual case: no light row, no sort
+    order = np.sort(observed)[::-1]
+    cumulative = np.cumsum(order)
+    typical = float(order[np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+    return np.minimum(u / (_LIGHT * typical), 1.0)
 
 
 def _newton_step(design: RowDesign, it: _Iterate, residual, rp, gap: float,

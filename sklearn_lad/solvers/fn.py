@@ -169,8 +169,10 @@ def _to_result(problem: QuantileProblem, beta: np.ndarray, result, diagnostics,
     """The :class:`SolverResult` of a run ending at ``beta``."""
     coef, intercept = problem.split(beta)
     # The dual handed over is the exact basic dual of a proved vertex, or else the
-    # interior-point dual (strictly inside its box, A'd = 0 to the solver's tolerance).
-    diagnostics.dual_kind = "basic" if result.status == "vertex" else "interior"
+    # interior-point dual (strictly inside its box, A'd = 0 to the solver's tolerance); none
+    # after the engine's finish (the certificate computes it).
+    if result.dual is not None:
+        diagnostics.dual_kind = "basic" if result.status == "vertex" else "interior"
     status, message = {
         "vertex": (Status.OPTIMAL, "optimal vertex (basic dual certificate)"),
         "converged": (Status.OPTIMAL, "interior point converged"),
