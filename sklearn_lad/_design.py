@@ -14,6 +14,8 @@ preprocessing). :class:`RowDesign` holds that design without ever forming it: ``
 given (dense in C or F order, or sparse), the intercept column is implied and the pseudo and
 extra rows are a small structured block. Every backend, the optimality certificate and the
 regularisation path compute ``A beta``, ``A' v``, ``A' diag(d) A`` and rows of ``A`` through it.
+The products of ``X`` are in ``_gram.py``, those of the pseudo and extra rows in
+``_tail_rows.py``; :func:`single_threaded_blas` (from ``_blas.py``) is re-exported here.
 
 References
 ----------
@@ -28,41 +30,20 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache, cached_property
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
+from ._blas import single_threaded_blas
 from ._gram import column_major_gram, row_major_gram, sparse_gram
+from ._tail_rows import TailRows
 
 __all__ = ["RowDesign", "single_threaded_blas"]
 
 # Elements per row block of a pass over X that needs a (rows x q) temporary: the temporaries
 # stay in cache and memory use does not grow with n.
 _BLOCK_ELEMENTS = 1 << 16
-
-
-@cache
-def _blas_controller() -> ThreadpoolController:
-    # Built once: scanning the loaded libraries costs milliseconds, the limit itself does not.
-    return ThreadpoolController()
-
-
-def single_threaded_blas():
-    """A context manager in which BLAS runs on one thread.
-
-    The products of a tall, narrow design are memory-bound: a second BLAS thread does not
-    speed them up, while threads spinning on a shared machine slowed whole fits several-fold
-    in our measurements (and small factorisations up to 100x).
-
-    Examples
-    --------
-    >>> from sklearn_lad._design import single_threaded_blas
-    >>> with single_threaded_blas():
-    ...     pass
-    """
-    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def _as_layout(X, order):
@@ -76,60 +57,6 @@ def _as_layout(X, order):
     if X.flags.c_contiguous or X.flags.f_contiguous:
         return X
     return np.ascontiguousarray(X)
-
-
-class _TailRows:
-    """The rows after the observations: penalty pseudo-pairs ``+-e_j``, then dense extra rows.
-
-    Kept structured (a column index per pair, ``-1`` for a zero pair) rather than as a sparse
-    matrix: building scipy matrices costs more than every product here on small problems.
-    """
-
-    def __init__(self, pseudo_columns: np.ndarray, extra: np.ndarray, q: int) -> None:
-        self.cols = pseudo_columns
-        self.live = np.flatnonzero(pseudo_columns >= 0)
-        self.k = pseudo_columns.size
-        self.extra = extra
-        self.q = q
-        self.size = 2 * self.k + extra.shape[0]
-
-    def matvec(self, beta: np.ndarray) -> np.ndarray:
-        pen = np.zeros(self.k)
-        pen[self.live] = beta[self.cols[self.live]]
-        return np.concatenate([pen, -pen, self.extra @ beta])
-
-    def rmatvec(self, v: np.ndarray) -> np.ndarray:
-        k, live = self.k, self.live
-        out = self.extra.T @ v[2 * k :]
-        # Each column has at most one pair, so the indexed update has no repeated index.
-        out[self.cols[live]] += v[live] - v[k + live]
-        return out
-
-    def gram(self, d: np.ndarray) -> np.ndarray:
-        k, live = self.k, self.live
-        extra = self.extra
-        G = extra.T @ (extra * d[2 * k :, None])
-        cols = self.cols[live]
-        G[cols, cols] += d[live] + d[k + live]
-        return G
-
-    def rows(self, index: np.ndarray) -> np.ndarray:
-        k = self.k
-        out = np.zeros((index.size, self.q))
-        pseudo = np.flatnonzero(index < 2 * k)
-        if pseudo.size:
-            pair = index[pseudo] % k
-            col = self.cols[pair]
-            live = col >= 0
-            out[pseudo[live], col[live]] = np.where(index[pseudo[live]] < k, 1.0, -1.0)
-        rest = np.flatnonzero(index >= 2 * k)
-        out[rest] = self.extra[index[rest] - 2 * k]
-        return out
-
-    def column_max_abs(self) -> np.ndarray:
-        out = np.abs(self.extra).max(axis=0, initial=0.0)
-        out[self.cols[self.live]] = np.maximum(out[self.cols[self.live]], 1.0)
-        return out
 
 
 class RowDesign:
@@ -235,7 +162,7 @@ class RowDesign:
         extra = extra.toarray() if sp.issparse(extra) else np.asarray(extra, dtype=float)
         g = extra.shape[0]
         pseudo_columns = np.where(self.penalized >= 0, self.offset + self.penalized, -1)
-        self._tail = _TailRows(pseudo_columns, extra.reshape(g, q), q)
+        self._tail = TailRows(pseudo_columns, extra.reshape(g, q), q)
         self.y = np.concatenate([
             np.asarray(y, dtype=float).ravel(), np.zeros(2 * k),
             np.zeros(g) if extra_y is None else np.asarray(extra_y, dtype=float).ravel(),

@@ -12,7 +12,13 @@ from sklearn_lad._certificate import certify
 from sklearn_lad._design import RowDesign
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad.solvers import get_solver, run_solver
-from sklearn_lad.solvers._interior_point import independent_columns, solve_exact, vertex_check
+from sklearn_lad.solvers._interior_point import (
+    _box_widths,
+    _centring_weights,
+    independent_columns,
+    solve_exact,
+    vertex_check,
+)
 from sklearn_lad.solvers._preprocessing import _band_width
 
 from ._cases import make_regression_data
@@ -180,3 +186,71 @@ def test_band_width_grows_slowly_with_the_expected_misses_budget():
     assert widths == sorted(widths)
     assert 2.5 < widths[0] < widths[-1] < 6.0
     assert _band_width(1e4, 0.5) > _band_width(1e4, 0.05)
+
+
+def _hostile_weight_data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    return X, X @ np.array([1.0, -2.0, 0.5]) + 1.0 + rng.standard_t(3, size=60)
+
+
+_ROW = np.arange(60)
+HOSTILE_WEIGHTS = {
+    "half at 1e-200": np.where(_ROW % 2, 1.0, 1e-200),
+    "most at 1e-200": np.where(_ROW % 10 < 7, 1e-200, 1.0),
+    "subnormal": np.where(_ROW % 3 == 0, 5e-320, 1.0),
+}
+
+
+@pytest.mark.parametrize("label", HOSTILE_WEIGHTS)
+@pytest.mark.parametrize("tau", [0.3, 0.5])
+def test_weights_spanning_hundreds_of_orders_give_the_certified_optimum(label, tau):
+    # With the unweighted centring target a row of weight 1e-200 next to rows of weight 1 needs
+    # z_i ~ 1e198 and z_i / x_i overflowed to NaN (a RuntimeError); subnormal weights made
+    # 1 / x_i overflow. The answer must be br's certified one.
+    X, y = _hostile_weight_data()
+    problem = QuantileProblem(X=X, y=y, tau=tau, sample_weight=HOSTILE_WEIGHTS[label])
+    result = _fit(problem)
+    _assert_same(result, run_solver("br", problem)[0])
+
+
+def test_centring_is_plain_except_for_rows_far_below_the_typical_weight():
+    # Only rows lighter than 2**-20 of the typical (weighted-median) observation weight get a
+    # target scaled by their weight; unweighted fits, weights spread over a few orders of
+    # magnitude, heavy pseudo-rows and globbed rows keep Mehrotra's plain target.
+    plain = _centring_weights(np.array([1.0, 1e-4, 2.0, 50.0]), n_samples=3)
+    assert np.array_equal(plain, np.ones(4))
+    mixed = _centring_weights(np.array([1e-200, 1e-200, 1e-200, 1.0, 1.0, 1e-3]), n_samples=5)
+    assert np.array_equal(mixed, [2.0**20 * 1e-200] * 3 + [1.0, 1.0, 1.0])
+    assert _box_widths(np.array([1.0, 5e-320]))[1] == np.ldexp(1.0, -900)
+
+
+@pytest.mark.parametrize("eps", [1e-7, 1e-8])
+@pytest.mark.parametrize("seed", [0, 2])
+@pytest.mark.parametrize("tau", [0.3, 0.5])
+def test_nearly_collinear_columns_are_finished_on_the_simplex_engine(eps, seed, tau):
+    # x_3 = x_0 + eps z is dropped by the interior point's rank test (its normal equations
+    # square the condition number), but the optimum uses it (coefficients near 1e6); the
+    # engine's simplex steps from the reduced vertex bring it back, and fn certifies br's point.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((200, 3))
+    X = np.column_stack([X, X[:, 0] + eps * rng.standard_normal(200)])
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + 1.0 + rng.standard_t(3, size=200)
+    problem = QuantileProblem(X=X, y=y, tau=tau)
+    result = _fit(problem)
+    reference = run_solver("br", problem)[0]
+    assert result.certified and result.objective <= reference.objective * (1 + 1e-12)
+    assert result.objective == pytest.approx(reference.objective, rel=1e-12)
+
+
+def test_nearly_collinear_columns_in_a_penalised_fit():
+    # Unpenalised (penalty_factor 0) nearly collinear columns with a penalised third one.
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((200, 3))
+    X = np.column_stack([X, X[:, 0] + 1e-7 * rng.standard_normal(200)])
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + 1.0 + rng.standard_t(3, size=200)
+    problem = QuantileProblem(X=X, y=y, tau=0.4, alpha=0.01,
+                              penalty_factor=np.array([0.0, 1.0, 1.0, 0.0]))
+    result = _fit(problem)
+    reference = run_solver("br", problem)[0]
+    assert result.objective == pytest.approx(reference.objective, rel=1e-12)

@@ -71,6 +71,7 @@ from .._tolerances import (
     SIMPLEX_ZERO_RESIDUAL_RTOL,
 )
 from ._base import NON_NEGATIVE_INT, NON_NEGATIVE_REAL, Solver, register_solver
+from ._finish import solve_at_safe_tau
 
 # Refresh the basis inverse, beta and the residuals from scratch this often (rounding drift).
 _REFRESH_EVERY = 50
@@ -396,6 +397,12 @@ class BarrodaleRobertsSolver(Solver):
     option_constraints = {"max_iter": [NON_NEGATIVE_INT, None], "tol": [NON_NEGATIVE_REAL]}
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
+        # Levels within 1e-6 of 0 or 1 are solved at the nearer safe level and walked to tau
+        # by the shared engine: at tau = 1e-300 every edge slope is ~1e-300 w and falls under
+        # the dual tolerance, so the pivots would stop at an arbitrary vertex.
+        return solve_at_safe_tau(problem, self._solve)
+
+    def _solve(self, problem: QuantileProblem) -> SolverResult:
         aug = problem.augmented()
         m, q = aug.shape
         max_iter = self.options["max_iter"]

@@ -21,6 +21,7 @@ Journal on Optimization 2(4), 575-601.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from ._base import (
     null_result,
     register_solver,
 )
+from ._finish import dropped_columns_balanced, finish_on_engine, solve_at_safe_tau
 from ._interior_point import independent_columns, solve_exact
 from ._preprocessing import (
     PreprocessResult,
@@ -107,30 +109,69 @@ class FrischNewtonSolver(Solver):
         # (q x q): a BLAS thread pool only adds synchronisation, which on a busy 2-core machine
         # made matrix-vector products 10-40x and 200 x 200 Cholesky factorisations 100x slower.
         with single_threaded_blas():
-            return self._solve(problem, full, warm_start)
+            # Levels within 1e-6 of 0 or 1 are solved at the nearer safe level and walked to
+            # tau by the shared engine: the box 0 <= s_i <= tau w_i of tau = 1e-300 would make
+            # the Newton system's 1 / s_i overflow.
+            return solve_at_safe_tau(problem, lambda at: self._solve(
+                at, full if at is problem else at.augmented(), warm_start))
 
     def _solve(self, problem: QuantileProblem, full: RowDesign, warm_start) -> SolverResult:
         opts = self.options
-        max_iter = int(opts["max_iter"])
+        max_iter, tol = int(opts["max_iter"]), float(opts["tol"])
         tau = problem.tau
-        n, q = full.n_samples, full.n_columns
-        preprocess = opts["preprocess"]
-        if preprocess == "auto":
-            preprocess = n >= int(opts["preprocess_min_n"])
-        subsample = math.ceil(math.sqrt(q) * n ** (2.0 / 3.0))
-        preprocess = bool(preprocess) and subsample < n // 2
-        gram = index = result = None
+        q = full.n_columns
+        result = None
         warm = _warm_beta(problem, warm_start, q)
         if warm is not None and opts["preprocess"] is not False:
             # The preprocessing centred on the warm start. Its band needs no Gram matrix of all
             # rows: the reduced problems drop their own dependent columns, and a column
             # dependent on the band and the globs changes no fitted value there, so the full
             # problem's optimum is still found.
-            result = _warm_band_solve(full, tau, warm, tol=float(opts["tol"]),
-                                      max_iter=max_iter)
-        if result is not None:
-            keep = np.ones(q, dtype=bool)
-        elif preprocess:
+            result = _warm_band_solve(full, tau, warm, tol=tol, max_iter=max_iter)
+        if result is None:
+            preprocess, index, gram, keep = self._plan(full)
+        else:
+            preprocess, index, gram, keep = False, None, None, np.ones(q, dtype=bool)
+        design = full if keep.all() else full.take_columns(keep)
+        beta0 = None if warm is None else warm[keep]
+        if preprocess:
+            result = preprocess_solve(design, tau, beta0, index, tol=tol, max_iter=max_iter)
+            if result is None and beta0 is not None:
+                # A warm start too far off to centre the band: fall back to a pilot fit.
+                result = preprocess_solve(design, tau, None, index, tol=tol, max_iter=max_iter)
+        diagnostics = SolverDiagnostics(preprocessed=False)
+        if isinstance(result, PreprocessResult):
+            diagnostics = SolverDiagnostics(
+                preprocessed=True, preprocess_rounds=result.rounds,
+                preprocess_subsample=result.subsample, preprocess_kept=result.kept,
+            )
+        if result is None:
+            result = solve_exact(
+                design, tau, beta0, tol=tol, max_iter=max_iter,
+                gram=gram if gram is not None and keep.all() else None,
+            )
+        beta = np.zeros(q)
+        beta[keep] = result.beta
+        if not dropped_columns_balanced(full, keep, result.dual):
+            finished = finish_on_engine(problem, beta, result.dual)
+            if finished is not None:
+                result = replace(result, beta=finished.beta, basis=finished.basis,
+                                 n_iter=result.n_iter + finished.n_iter, status="vertex",
+                                 gap=0.0, dual=None)
+                beta = finished.beta
+        return _to_result(problem, beta, result, diagnostics, max_iter)
+
+    def _plan(self, full: RowDesign):
+        """``(preprocess, subsample index, Gram matrix, independent columns)`` of a run."""
+        opts = self.options
+        n, q = full.n_samples, full.n_columns
+        preprocess = opts["preprocess"]
+        if preprocess == "auto":
+            preprocess = n >= int(opts["preprocess_min_n"])
+        subsample = math.ceil(math.sqrt(q) * n ** (2.0 / 3.0))
+        preprocess = bool(preprocess) and subsample < n // 2
+        gram = index = None
+        if preprocess:
             rng = np.random.default_rng(opts["random_state"])
             index = np.sort(rng.choice(n, size=subsample, replace=False))
             # Columns independent on a subsample are independent on all rows: the full Gram
@@ -141,48 +182,32 @@ class FrischNewtonSolver(Solver):
         else:
             gram = full.gram(full.weights)
             keep = independent_columns(full, gram)
-        design = full if keep.all() else full.take_columns(keep)
-        beta0 = None if warm is None else warm[keep]
-        if preprocess and result is None:
-            result = preprocess_solve(
-                design, tau, beta0, index, tol=float(opts["tol"]), max_iter=max_iter
-            )
-            if result is None and beta0 is not None:
-                # A warm start too far off to centre the band: fall back to a pilot fit.
-                result = preprocess_solve(
-                    design, tau, None, index, tol=float(opts["tol"]), max_iter=max_iter
-                )
-        diagnostics = SolverDiagnostics(preprocessed=False)
-        if isinstance(result, PreprocessResult):
-            diagnostics = SolverDiagnostics(
-                preprocessed=True, preprocess_rounds=result.rounds,
-                preprocess_subsample=result.subsample, preprocess_kept=result.kept,
-            )
-        if result is None:
-            result = solve_exact(
-                design, tau, beta0, tol=float(opts["tol"]), max_iter=max_iter,
-                gram=gram if gram is not None and keep.all() else None,
-            )
-        beta = np.zeros(q)
-        beta[keep] = result.beta
-        coef, intercept = problem.split(beta)
-        # The dual handed over is the exact basic dual of a proved vertex, or else the
-        # interior-point dual (strictly inside its box, A'd = 0 to the solver's tolerance).
+        return preprocess, index, gram, keep
+
+
+def _to_result(problem: QuantileProblem, beta: np.ndarray, result, diagnostics,
+               max_iter: int) -> SolverResult:
+    """The :class:`SolverResult` of a run ending at ``beta``."""
+    coef, intercept = problem.split(beta)
+    # The dual handed over is the exact basic dual of a proved vertex, or else the
+    # interior-point dual (strictly inside its box, A'd = 0 to the solver's tolerance); none
+    # after the engine's finish (the certificate computes it).
+    if result.dual is not None:
         diagnostics.dual_kind = "basic" if result.status == "vertex" else "interior"
-        status, message = {
-            "vertex": (Status.OPTIMAL, "optimal vertex (basic dual certificate)"),
-            "converged": (Status.OPTIMAL, "interior point converged"),
-            "max_iter": (
-                Status.ITERATION_LIMIT,
-                f"stopped after max_iter={max_iter} interior-point iterations "
-                f"(relative duality gap {result.gap:.3g})",
-            ),
-        }[result.status]
-        return SolverResult(
-            coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=result.n_iter, status=status, gap=result.gap, message=message,
-            basis=result.basis, dual=result.dual, diagnostics=diagnostics,
-        )
+    status, message = {
+        "vertex": (Status.OPTIMAL, "optimal vertex (basic dual certificate)"),
+        "converged": (Status.OPTIMAL, "interior point converged"),
+        "max_iter": (
+            Status.ITERATION_LIMIT,
+            f"stopped after max_iter={max_iter} interior-point iterations "
+            f"(relative duality gap {result.gap:.3g})",
+        ),
+    }[result.status]
+    return SolverResult(
+        coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
+        n_iter=result.n_iter, status=status, gap=result.gap, message=message,
+        basis=result.basis, dual=result.dual, diagnostics=diagnostics,
+    )
 
 
 def _warm_beta(problem: QuantileProblem, warm_start, q: int) -> np.ndarray | None:

@@ -1,0 +1,107 @@
+"""Finishes through the shared engine (``sklearn_lad.solvers._finish``): extreme quantile levels."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from sklearn_lad._certificate import certify
+from sklearn_lad._problem import QuantileProblem
+from sklearn_lad._scaling import equilibrate
+from sklearn_lad.solvers import get_solver, run_solver
+from sklearn_lad.solvers._finish import SAFE_TAU, solve_at_safe_tau
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((300, 3))
+Y = X @ np.array([1.0, -2.0, 0.5]) + 1.0 + rng.standard_t(3, size=300)
+W = rng.uniform(0.1, 3.0, 300)
+
+# (label, problem parameters, a level on the same piece of the quantile process). With an
+# intercept no residual can be negative once tau < min(w) / sum(w) (about 1e-4 here), so the
+# optimal vertex there is the same for every smaller tau; mirrored near 1.
+CASES = [
+    ("plain", dict(), 1e-5),
+    ("weighted", dict(sample_weight=W), 1e-6),
+    ("lasso", dict(alpha=0.05, penalty_factor=np.array([0.0, 1.0, 2.0])), 1e-9),
+]
+
+
+def _fit(name, problem):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return run_solver(name, problem)[0]
+
+
+def _reference(params, tau, near):
+    same_piece = dict(params, tau=near if tau < 0.5 else 1.0 - near)
+    return _fit("highs", QuantileProblem(X=X, y=Y, **same_piece))
+
+
+def _assert_same_point(coef, intercept, reference):
+    scale = 1.0 + np.abs(reference.coef).max()
+    np.testing.assert_allclose(coef, reference.coef, atol=1e-9 * scale)
+    assert intercept == pytest.approx(reference.intercept, abs=1e-9 * scale)
+
+
+@pytest.mark.parametrize("name", ["fn", "br"])
+@pytest.mark.parametrize("tau", [1e-300, 1e-20, 1.0 - 2.0**-53, 1.0 - 1e-15])
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_extreme_levels_reach_the_certified_vertex(case, tau, name):
+    # At tau = 1e-300 fn's box 0 <= s_i <= tau w_i overflowed 1 / s_i (NaN, a RuntimeError) and
+    # br's edge slopes (~1e-300 w) fell under its dual tolerance, stopping at a wrong vertex.
+    # The backend's answer (before the canonical step) is the vertex of the level's piece of
+    # the quantile process, and the shared certificate proves it optimal.
+    label, params, near = case
+    scaled, scaling = equilibrate(QuantileProblem(X=X, y=Y, tau=tau, **params))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        raw = get_solver(name)().solve(scaled)
+    cert = certify(scaled.augmented(), scaled.join(raw.coef, raw.intercept), raw.basis, raw.dual)
+    assert cert.certified, cert.message
+    _assert_same_point(*scaling.to_original(*scaled.split(cert.beta)),
+                       _reference(params, tau, near))
+
+
+@pytest.mark.parametrize("name", ["fn", "br"])
+@pytest.mark.parametrize("tau", [
+    1e-300,
+    pytest.param(1.0 - 2.0**-53, marks=pytest.mark.xfail(strict=True, reason=(
+        "_canonical._face counts a dual within 1e-10 w of a bound as at the bound; when the "
+        "box's side is tau w < 1e-10 w every basic dual is 'at' it, the face is enlarged and "
+        "the canonical step leaves the certified vertex (owner of _canonical.py)"))),
+])
+def test_extreme_levels_through_run_solver(tau, name):
+    result = _fit(name, QuantileProblem(X=X, y=Y, tau=tau))
+    assert result.certified
+    _assert_same_point(result.coef, result.intercept, _reference({}, tau, 1e-5))
+
+
+def test_safe_levels_are_solved_directly_and_extreme_ones_walked():
+    seen = []
+
+    def solve(problem):
+        seen.append(problem.tau)
+        return run_solver("br", problem)[0]
+
+    problem = QuantileProblem(X=X, y=Y, tau=0.3)
+    assert solve_at_safe_tau(problem, solve).objective == solve(problem).objective
+    seen.clear()
+    far = solve_at_safe_tau(QuantileProblem(X=X, y=Y, tau=1e-300), solve)
+    assert seen == [SAFE_TAU] and far.dual is not None and far.basis.size == 4
+    # The objective is the requested level's, not the safe level's.
+    assert far.objective == pytest.approx(
+        QuantileProblem(X=X, y=Y, tau=1e-300).objective(far.coef, far.intercept))
+
+
+def test_only_exactly_dependent_dropped_columns_skip_the_engine_finish():
+    from sklearn_lad.solvers._finish import dropped_columns_balanced
+    from sklearn_lad.solvers._interior_point import independent_columns, solve_exact
+
+    z = rng.standard_normal(300)
+    for offset, expected in [(0.0, True), (1e-8, False)]:
+        design = QuantileProblem(X=np.column_stack([X, X[:, 0] - X[:, 1] + offset * z]), y=Y,
+                                 tau=0.4).augmented()
+        keep = independent_columns(design)
+        assert not keep.all()
+        reduced = solve_exact(design.take_columns(keep), 0.4)
+        assert dropped_columns_balanced(design, keep, reduced.dual) is expected
