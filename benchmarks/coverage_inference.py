@@ -82,12 +82,16 @@ def main():
     parser.add_argument("--out", default="docs/inference_coverage.csv")
     parser.add_argument("--only", choices=["all", "asymptotic", "boot"], default="all",
                         help="run only the asymptotic/rank methods or only the bootstraps")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help="only these methods (names as in the table, e.g. 'boot wild')")
     args = parser.parse_args()
     rows = []
     for n in args.n:
         for methods, reps in ((METHODS, args.reps), (BOOT, args.boot_reps)):
             wanted = {"all": True, "asymptotic": methods is METHODS, "boot": methods is BOOT}
-            if reps <= 0 or not wanted[args.only]:
+            if args.methods is not None:
+                methods = [m for m in methods if m[0] in args.methods]
+            if reps <= 0 or not wanted[args.only] or not methods:
                 continue
             t0 = time.perf_counter()
             cover = run(n, args.tau, reps, methods, args.n_boot, args.jobs, 1000 * n)
