@@ -10,13 +10,16 @@ truth; the table gives the share that covers, per method, n and coefficient, wit
 Monte-Carlo standard error sqrt(c (1 - c) / R) (about 0.7 points at R = 1000).
 
 Run:  python benchmarks/coverage_inference.py [--reps 1000] [--boot-reps 200] [--n 200 2000]
-      [--tau 0.5] [--jobs 2] [--out docs/inference_coverage.csv]
+      [--tau 0.5] [--jobs 2] [--out docs/inference_coverage.csv] [--methods "boot wild" ...]
+      [--log cov.jsonl]       (each replication appended as it finishes)
+      python benchmarks/coverage_inference.py --table-from cov.jsonl ...   (table of the logs)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import time
 import warnings
 
@@ -64,11 +67,37 @@ def one_replication(n, tau, seed, methods, n_boot):
     return out
 
 
-def run(n, tau, reps, methods, n_boot, jobs, seed0):
-    results = Parallel(n_jobs=jobs, verbose=5)(
+def run(n, tau, reps, methods, n_boot, jobs, seed0, log=None):
+    """Coverage per method; with ``log``, each replication is appended to it as it finishes
+    (one JSON line per replication and method), so an interrupted run still counts."""
+    results = []
+    for res in Parallel(n_jobs=jobs, verbose=5, return_as="generator")(
         delayed(one_replication)(n, tau, seed0 + r, methods, n_boot) for r in range(reps)
-    )
+    ):
+        results.append(res)
+        if log is not None:
+            with open(log, "a") as fh:
+                for name, covered in res.items():
+                    fh.write(json.dumps({"method": name, "n": n, "tau": tau, "n_boot": n_boot,
+                                         "covered": covered.astype(int).tolist()}) + "\n")
     return {name: np.mean([res[name] for res in results], axis=0) for name, _ in methods}
+
+
+def table_from_logs(paths):
+    """The coverage table of the replications recorded in the JSON-lines ``paths``."""
+    groups = {}
+    for path in paths:
+        with open(path) as fh:
+            for line in fh:
+                rec = json.loads(line)
+                key = (rec["method"], rec["n"], rec["n_boot"])
+                groups.setdefault(key, []).append(rec["covered"])
+    print("| method | n | replications (bootstrap samples) | " + " | ".join(NAMES) + " |")
+    print("| --- | --- | --- | " + " | ".join("---" for _ in NAMES) + " |")
+    for (name, n, n_boot), covered in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        cover = 100 * np.mean(covered, axis=0)
+        print(f"| {name} | {n} | {len(covered)} ({n_boot}) | "
+              + " | ".join(f"{c:.1f}" for c in cover) + " |")
 
 
 def main():
@@ -82,15 +111,26 @@ def main():
     parser.add_argument("--out", default="docs/inference_coverage.csv")
     parser.add_argument("--only", choices=["all", "asymptotic", "boot"], default="all",
                         help="run only the asymptotic/rank methods or only the bootstraps")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help="only these methods (names as in the table, e.g. 'boot wild')")
+    parser.add_argument("--log", default=None,
+                        help="append each replication to this JSON-lines file as it finishes")
+    parser.add_argument("--table-from", nargs="+", default=None,
+                        help="only print the table of the replications in these --log files")
     args = parser.parse_args()
+    if args.table_from:
+        table_from_logs(args.table_from)
+        return
     rows = []
     for n in args.n:
         for methods, reps in ((METHODS, args.reps), (BOOT, args.boot_reps)):
             wanted = {"all": True, "asymptotic": methods is METHODS, "boot": methods is BOOT}
-            if reps <= 0 or not wanted[args.only]:
+            if args.methods is not None:
+                methods = [m for m in methods if m[0] in args.methods]
+            if reps <= 0 or not wanted[args.only] or not methods:
                 continue
             t0 = time.perf_counter()
-            cover = run(n, args.tau, reps, methods, args.n_boot, args.jobs, 1000 * n)
+            cover = run(n, args.tau, reps, methods, args.n_boot, args.jobs, 1000 * n, args.log)
             seconds = time.perf_counter() - t0
             for name, _ in methods:
                 rows.append([name, n, args.tau, reps, *np.round(100 * cover[name], 1)])

@@ -11,8 +11,17 @@ from sklearn_lad import QuantileRegressor
 from sklearn_lad.inference import summary
 from sklearn_lad.inference._common import fit_data
 from sklearn_lad.inference._rank import _projected, rank_trace
+from sklearn_lad.inference._sparsity import nid_density
 
-from ._inference_fixtures import close_to_r, dataset, fitted, record_id, records, weights_for
+from ._inference_fixtures import (
+    close_to_r,
+    dataset,
+    fitted,
+    fixtures,
+    record_id,
+    records,
+    weights_for,
+)
 
 # R ignores hs for se="rank" (its local densities always use Hall-Sheather), so only the
 # hs=TRUE records are compared; test_r_ignores_hs_for_rank pins that behaviour of R down.
@@ -47,10 +56,9 @@ def test_matches_r_rank_intervals(record):
 
 
 def test_stackloss_rank_intervals_mostly_match_r():
-    # stackloss has integer data: many breakpoints are degenerate (several residuals vanish at
-    # once), and where the interpolation's inner point is a degenerate vertex R's Fortran pivot
-    # order picks it. 93 of the 96 endpoints agree with R to 4 digits; the other 3 are
-    # interpolated from a different inner vertex of the same rejection breakpoint.
+    # stackloss has integer data: 93 of the 96 endpoints agree with R to 4 digits; the other 3
+    # are interpolated from a different point of the same flat piece of T(b) (R's degenerate
+    # pivot; explained exactly by the test below).
     agree = total = 0
     for record in (r for r in RANK if r["dataset"] == "stackloss"):
         s = _rank_summary(record)
@@ -112,3 +120,78 @@ def test_rank_interval_is_unbounded_when_the_test_never_rejects():
     est = QuantileRegressor().fit(X, y)
     s = summary(est, X, y, se="rank", level=0.99)
     assert np.isinf(s.conf_int).any()
+
+
+def _statistic_range(fd, j, b, projected):
+    """Smallest and largest T(b) over all optimal rank-score vectors (HiGHS, two LPs)."""
+    Z = np.delete(fd.design, j, axis=1)
+    tau, n = fd.tau, fd.n
+    c = fd.response - b * fd.design[:, j]
+    common = dict(A_eq=Z.T, b_eq=np.zeros(Z.shape[1]), bounds=[(tau - 1, tau)] * n,
+                  method="highs")
+    best = -linprog(-c, **common).fun
+    face = dict(A_ub=-c[None], b_ub=[-best + 1e-9 * (1 + abs(best))], **common)
+    norm = np.sqrt(tau * (1 - tau) * projected @ projected)
+    low = linprog(projected, **face).fun / norm
+    high = -linprog(-projected, **face).fun / norm
+    return low, high
+
+
+def _levels(trace):
+    points = []
+    for b, t in trace:
+        if points and b == points[-1][0]:
+            points[-1] = (b, t)
+        else:
+            points.append((b, t))
+    return points
+
+
+def test_stackloss_rank_ends_differ_from_r_only_at_pivots_where_the_statistic_is_flat():
+    # R's rq(..., ci = TRUE) interpolates between the last breakpoint its simplex visited
+    # before the test rejects and the first rejecting one; ours between the two jumps of the
+    # statistic T(b) around the critical value. On continuous data they coincide. On
+    # stackloss's integer data R's walk makes a degenerate pivot at b = 18/35 for Air.Flow at
+    # tau = 0.5 at which T does not change (proved below with LPs over the whole optimal face
+    # of rank scores on both sides); it interpolates from there, we from the jump at 19/36.
+    # So the 3 of 96 ends that differ are the same T levels interpolated from two points of
+    # one flat piece: no rule on T(b) can give R's point, only R's pivot sequence.
+    X, y = dataset("stackloss")
+    differing = 0
+    for r in fixtures()["rank_bounds"]:
+        fd = fit_data(fitted("stackloss", r["tau"], False), X, y)
+        critical = stats.t.ppf(1 - r["alpha"] / 2, fd.n - fd.p)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # crossing tau +- h fits, as in R
+            density = None if r["iid"] else nid_density(fd)
+        for j in range(fd.p):
+            projected = _projected(fd, j, density)
+            for direction, side in ((-1, "lower"), (1, "upper")):
+                points = _levels(rank_trace(fd, j, direction, projected, critical))
+                r_in, r_out = r[f"{side}_in"][j], r[f"{side}_out"][j]
+                if abs(r_out) > 1e300:  # unbounded: R writes -/+ double.xmax
+                    assert points[-1][0] == direction * np.inf
+                    continue
+                if len(points) == 1:  # rejected at the estimate itself: both report it
+                    assert r_in == pytest.approx(points[0][0], abs=1e-12)
+                    assert r_out == pytest.approx(points[0][0], abs=1e-12)
+                    continue
+                (b_in, t_in), (b_out, t_out) = points[-2], points[-1]
+                assert r_out == pytest.approx(b_out, rel=1e-10)
+                if r_in == pytest.approx(b_in, rel=1e-10):
+                    continue
+                differing += 1
+                # R's inner point lies inside our last accepted piece, and T is the same
+                # (unique) value on both sides of it.
+                assert min(b_in, b_out) < r_in < max(b_in, b_out)
+                for b in (0.5 * (r_in + b_in), 0.5 * (r_in + b_out)):
+                    low, high = _statistic_range(fd, j, b, projected)
+                    assert low == pytest.approx(t_in, abs=1e-5)  # levels differ by > 0.1
+                    assert high == pytest.approx(t_in, abs=1e-5)
+                # Interpolating the same two levels from R's point gives R's end.
+                ref = next(s for s in records("rank") if s["dataset"] == "stackloss"
+                           and s["tau"] == r["tau"] and s["alpha"] == r["alpha"]
+                           and s["iid"] == r["iid"] and s["hs"])
+                end = r_in + (b_out - r_in) * (critical - abs(t_in)) / (abs(t_out) - abs(t_in))
+                assert end == pytest.approx(ref[side][j], rel=1e-10)
+    assert differing == 3

@@ -1,6 +1,8 @@
 """summary(): iid / nid / ker against R quantreg's summary.rq, the table object and errors."""
 
+import itertools
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -8,6 +10,8 @@ from scipy import stats
 
 from sklearn_lad import LADRegressor, QuantileLasso, QuantileRegressor
 from sklearn_lad.inference import InferenceSummary, bandwidth, summary
+from sklearn_lad.inference._common import fit_data
+from sklearn_lad.inference._sparsity import iid_sparsity
 
 from ._inference_fixtures import (
     close_to_r,
@@ -20,7 +24,7 @@ from ._inference_fixtures import (
 )
 
 ASYMPTOTIC = records("iid") + records("nid") + records("ker")
-DEGENERATE_SPARSITY = {("stackloss", "iid", 0.75)}
+DEGENERATE_SPARSITY = {("stackloss", "iid", 0.75, True)}
 
 
 def test_fixture_records_quantreg_version():
@@ -37,13 +41,15 @@ def test_matches_r_summary_rq(record):
         s = summary(est, X, y, sample_weight=weights_for(record, len(y)), se=record["se"],
                     hs=record["hs"])
     assert close_to_r(s.coef, record["coef"], rtol=1e-8)
-    if (record["dataset"], record["se"], record["tau"]) in DEGENERATE_SPARSITY:
+    if (record["dataset"], record["se"], record["tau"], record["hs"]) in DEGENERATE_SPARSITY:
         # Siddiqui's quotient is the slope of a median regression of the ordered residuals on
         # their ranks; on stackloss's integer data at tau=0.75 that LP has a face of optimal
-        # slopes, and which vertex a simplex stops at depends on rounding noise in the
-        # residuals (R's residuals carry ~1e-14 of it, our certified vertex none). Both are
-        # optimal; the SE differs by 7.6%. Checked to 10% here (open in issue 11).
-        assert close_to_r(s.std_err, record["std_err"], rtol=0.1)
+        # slopes (proved in exact arithmetic below). R reports the vertex its simplex stops
+        # at, we the one ours stops at; both are optimal, and the SEs are in the ratio of the
+        # two slopes, exactly.
+        ours, other = _optimal_sparsity_face(X, y, record["tau"], record["hs"], s.df)
+        np.testing.assert_allclose(np.asarray(record["std_err"]) / s.std_err, other / ours,
+                                   rtol=1e-10)
         return
     assert close_to_r(s.std_err, record["std_err"])
     assert close_to_r(s.t_value, record["t_value"])
@@ -54,6 +60,37 @@ def test_matches_r_summary_rq(record):
     p_r = np.asarray(record["p_value"])
     rtol = 5e-5 * np.maximum(1.0, t_r**2)
     assert np.all(np.abs(s.p_value - p_r) <= rtol * p_r + 1e-12)
+
+
+def _optimal_sparsity_face(X, y, tau, hs, df):
+    """The two optimal vertex slopes of the Siddiqui median regression, ours first.
+
+    Exact rational arithmetic (stackloss's residuals are fractions with small denominators):
+    every vertex of the two-parameter LP passes through two of its points; the optimal ones
+    are those of least objective. Checks that there are exactly two and that ours is one.
+    """
+    fd = fit_data(fitted("stackloss", tau, False), X, y)
+    residual = [Fraction(v).limit_denominator(10**4) for v in fd.residual]
+    assert max(abs(float(e) - v) for e, v in zip(residual, fd.residual)) < 1e-12
+    n, p = fd.design.shape
+    h = max(p + 1, int(np.ceil(n * bandwidth(tau, n, hs=hs))))
+    n_zero = sum(e == 0 for e in residual)
+    ranks = range(n_zero + 1, h + n_zero + 2)
+    by_size = sorted(range(n), key=lambda i: (abs(residual[i]), i))
+    values = sorted(residual[by_size[k - 1]] for k in ranks)
+    position = [Fraction(k, df) for k in ranks]
+    vertices = {}
+    for i, j in itertools.combinations(range(len(values)), 2):
+        slope = (values[j] - values[i]) / (position[j] - position[i])
+        cut = values[i] - slope * position[i]
+        vertices[slope] = sum(abs(v - cut - slope * x) for v, x in zip(values, position))
+    best = min(vertices.values())
+    optimal = [b for b, o in vertices.items() if o == best]
+    assert len(optimal) == 2
+    ours = iid_sparsity(fd, hs=hs)
+    mine = [b for b in optimal if abs(float(b) - ours) < 1e-10 * abs(ours)]
+    assert len(mine) == 1
+    return ours, float(next(b for b in optimal if b != mine[0]))
 
 
 def test_interval_is_t_interval():

@@ -45,7 +45,8 @@ json_value <- function(x) {
 }
 
 json_record <- function(rec) {
-  arrays <- c("coef", "std_err", "t_value", "p_value", "lower", "upper", "taus", "std_err_mc")
+  arrays <- c("coef", "std_err", "t_value", "p_value", "lower", "upper", "taus", "std_err_mc",
+              "residual", "lower_out", "lower_in", "upper_in", "upper_out")
   fields <- vapply(names(rec), function(nm) {
     v <- rec[[nm]]
     if (nm %in% arrays) v <- I(as.numeric(v))
@@ -156,6 +157,41 @@ for (case in list(list("engel", 0.5), list("hetero", 0.25))) {
   }
 }
 
+# What boot.rq(bsmethod = "wild") perturbs (Feng, He and Hu 2011, section 3): the residuals of
+# the fit corrected for leverage, r + h (tau - I(r < 0)) / f0, with h the hat values of the
+# design and f0 akj's adaptive kernel density of the residuals at zero. Deterministic, so the
+# Python side is checked to rounding here, and by Monte-Carlo against the boot records above.
+wild_records <- list()
+for (case in list(list("engel", 0.5), list("hetero", 0.25), list("barro", 0.75))) {
+  df <- datasets[[case[[1]]]]
+  X <- cbind(1, as.matrix(df[, setdiff(names(df), "y"), drop = FALSE]))
+  fit <- rq.fit(X, df$y, tau = case[[2]])
+  r <- c(fit$resid)
+  f0 <- akj(r, z = 0)$dens
+  h <- hat(X, intercept = FALSE)
+  wild_records[[length(wild_records) + 1]] <- list(
+    dataset = case[[1]], tau = case[[2]], density = f0,
+    residual = r + h * (case[[2]] - I(r < 0)) / f0)
+}
+
+# The breakpoints R interpolates between (rq.fit.br(..., ci = TRUE, interp = FALSE)) on the
+# integer stackloss data, where a few interpolated ends differ from ours: the last accepted
+# ("_in") and the first rejected ("_out") breakpoint on each side.
+bound_records <- list()
+df <- datasets[["stackloss"]]
+X <- cbind(1, as.matrix(df[, setdiff(names(df), "y"), drop = FALSE]))
+for (tau in taus_for[["stackloss"]]) {
+  for (alpha in c(0.1, 0.05)) {
+    for (iid in c(TRUE, FALSE)) {
+      cf <- suppressWarnings(rq.fit.br(X, df$y, tau = tau, ci = TRUE, interp = FALSE,
+                                       alpha = alpha, iid = iid))$coefficients
+      bound_records[[length(bound_records) + 1]] <- list(
+        dataset = "stackloss", tau = tau, alpha = alpha, iid = iid, lower_out = cf[, 2],
+        lower_in = cf[, 3], upper_in = cf[, 4], upper_out = cf[, 5])
+    }
+  }
+}
+
 txt <- paste0(
   "{\n  \"quantreg_version\": \"", as.character(packageVersion("quantreg")), "\",\n",
   "  \"R_version\": \"", R.version$major, ".", R.version$minor, "\",\n",
@@ -163,7 +199,11 @@ txt <- paste0(
   "\n  ],\n  \"anova\": [\n",
   paste(vapply(anova_records, json_record, character(1)), collapse = ",\n"), "\n  ],\n",
   "  \"boot\": [\n",
-  paste(vapply(boot_records, json_record, character(1)), collapse = ",\n"), "\n  ]\n}\n")
+  paste(vapply(boot_records, json_record, character(1)), collapse = ",\n"), "\n  ],\n",
+  "  \"wild\": [\n",
+  paste(vapply(wild_records, json_record, character(1)), collapse = ",\n"), "\n  ],\n",
+  "  \"rank_bounds\": [\n",
+  paste(vapply(bound_records, json_record, character(1)), collapse = ",\n"), "\n  ]\n}\n")
 path <- file.path(out_dir, "r_inference.json")
 cat(txt, file = path)
 cat(sprintf("wrote %s (%d summary records, %d anova records)\n", path, length(records),

@@ -19,9 +19,12 @@ a time, until ``|T|`` exceeds ``c``; the endpoint is interpolated linearly in ``
 last accepted and the first rejected breakpoint, which is what R's ``rq(..., ci = TRUE)``
 reports (Koenker and d'Orey 1994).
 
-This is a small self-contained parametric simplex over the right-hand side. It keeps its state
-(the basic rows, their factorisation, the dual) in one class so that it can move onto the
-shared simplex engine's basis object and line search when that is available.
+The walk is a parametric simplex over the right-hand side built on the package's simplex
+engine: the basic rows and the inverse of ``Z_B`` are an engine :class:`~sklearn_lad._simplex.Basis`
+(LU factorisation, a Sherman-Morrison row replacement at each pivot, a fresh factorisation when
+an update is untrustworthy or ``REFRESH_EVERY`` updates have accumulated), and the dual values of
+the basic rows come from :func:`~sklearn_lad._simplex.basic_dual` whenever the basis is
+refactorised, so rounding does not accumulate in them along long walks.
 
 References
 ----------
@@ -39,6 +42,7 @@ import numpy as np
 from scipy import linalg, stats
 from scipy.optimize import linprog
 
+from .._simplex import Basis, basic_dual
 from ._common import FitData
 from ._sparsity import nid_density
 
@@ -57,8 +61,14 @@ class _RestrictedPath:
         self.Z, self.x, self.y, self.tau = Z, x, y, tau
         self.b = beta_j
         self.residual = y - beta_j * x - Z @ gamma
-        self.basis = np.empty(0, dtype=np.intp)
+        self.columns = np.arange(Z.shape[1])
+        self.lu = Basis.factor(np.empty(0, dtype=np.intp), self.columns[:0], np.empty((0, 0)))
         self.score = np.zeros(y.shape[0])
+
+    @property
+    def basis(self) -> np.ndarray:
+        """The basic rows, in the order of the factorised ``Z_B``."""
+        return self.lu.rows
 
     def _bounds(self):
         return self.tau - 1.0, self.tau
@@ -94,10 +104,17 @@ class _RestrictedPath:
         self.residual[S] = 0.0
         inside = np.minimum(values - lo, hi - values) > _ZERO
         order = np.concatenate([S[inside], S[~inside]])
-        self.basis = _independent_rows(self.Z, order, self.Z.shape[1])
+        self._factor(_independent_rows(self.Z, order, self.Z.shape[1]))
         self.side = np.where(self.score >= hi, 1.0, -1.0)
         self._flat = _ZERO * (1 + np.abs(self.x))
-        self._cache_key = None
+        self._slope = None
+
+    def _factor(self, rows: np.ndarray) -> None:
+        """Factorise ``Z_B`` from scratch (the start, untrustworthy updates, refreshes)."""
+        lu = Basis.factor(rows, self.columns, self.Z[rows], rcond=0.0)
+        if lu is None:
+            raise RuntimeError("rank inversion: the restricted basis became singular.")
+        self.lu = lu
 
     def _segment_end(self, direction, S, rhs):
         """The LP of :meth:`start` when the fit is a non-degenerate vertex (``p`` zero rows).
@@ -135,17 +152,12 @@ class _RestrictedPath:
 
         ``r(b) = y - b x - Z Z_B^{-1} (y_B - b x_B)``, so ``dr/db = Z Z_B^{-1} x_B - x``.
         """
-        key = (direction, self.basis.tobytes())
-        if self._cache_key != key:
+        if self._slope is None or self._slope[0] != direction:
             B = self.basis
-            if len(B):
-                self._inverse = np.linalg.inv(self.Z[B])
-                slope = direction * (self.Z @ (self._inverse @ self.x[B]) - self.x)
-            else:
-                slope = -direction * self.x
+            slope = direction * (self.Z @ self.lu.solve(self.x[B]) - self.x)
             slope[B] = 0.0
-            self._slope, self._cache_key = slope, key
-        return self._slope
+            self._slope = (direction, slope)
+        return self._slope[1]
 
     def step(self, direction: int):
         """Advance ``b`` to the next breakpoint in ``direction``; returns the new ``b``.
@@ -187,7 +199,7 @@ class _RestrictedPath:
             self.side[e] = -self.side[e]
             return
         # Basic duals keep Z' score = 0: Z_B' d_B = -z_e delta.
-        move = self._inverse.T @ (-self.Z[e] * delta)
+        move = self.lu.solve_transpose(-self.Z[e] * delta)
         current = self.score[B]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(move > _ZERO, (hi - current) / move,
@@ -204,7 +216,22 @@ class _RestrictedPath:
         leaving = B[k]
         self.score[leaving] = hi if move[k] > 0 else lo
         self.side[leaving] = 1.0 if move[k] > 0 else -1.0
-        self.basis = np.append(np.delete(B, k), e)
+        self._slope = None
+        lu = None if self.lu.stale else self.lu.replace_row(k, e, self.Z[e])
+        if lu is None:
+            rows = self.lu.rows.copy()
+            rows[k] = e
+            self._factor(rows)
+            self._refresh_basic_dual()
+        else:
+            self.lu = lu
+
+    def _refresh_basic_dual(self) -> None:
+        """Recompute the basic duals from the non-basic ones (``Z' score = 0``) after a refresh."""
+        B = self.basis
+        nonbasic = self.score.copy()
+        nonbasic[B] = 0.0
+        self.score[B] = basic_dual(self.lu, self.Z.T @ nonbasic)
 
 
 def _independent_rows(Z, order, k):
