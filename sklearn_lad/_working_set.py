@@ -30,17 +30,29 @@ from typing import Any
 import numpy as np
 
 from ._alpha_max import alpha_max_of
+from ._design import single_threaded_blas
 from ._problem import QuantileProblem, SolverResult
+from ._scaling import equilibrate
 from ._tolerances import WORKING_SET_DUAL_RTOL
+from ._vertex_check import check_vertex
 from .solvers._base import resolve_solver, run_solver
+from .solvers._interior_point import solve_exact
 
 __all__ = ["solve_with_working_set", "use_working_set"]
 
 #: Features first put in ``W`` besides the unpenalised ones; doubled by every round.
-_INITIAL_SIZE = 50
+_INITIAL_SIZE = 100
 #: Rounds before giving up and solving the full problem (each at least doubles ``W``, so
 #: ``log2(p / 50)`` rounds reach every feature; the cap only guards against a stalled inner solver).
 _MAX_ROUNDS = 40
+#: Relative duality gap of the restricted interior-point fits: small enough that the rows the
+#: optimum interpolates have residuals below ``ZERO_RESIDUAL_RTOL`` (measured: 1e-8 was not).
+_IPM_TOL = 1e-11
+#: Rounds in which ``W`` is pruned to the last vertex's features before growing; afterwards it
+#: only grows, so the rounds cannot cycle.
+_PRUNED_ROUNDS = 20
+_ADD_FRAC = 0.5
+_KEEP_SLACK = 0.3
 #: Minimum growth of ``W`` per round, as a fraction of its size (measured: see docs/lasso.md).
 _GROWTH = 0.1
 #: ``p / n`` from which the estimators use working sets (``benchmarks/bench_highdim.py``).
@@ -142,6 +154,77 @@ def _full_basis(problem, features, penalized_full, basis) -> np.ndarray | None:
     return out
 
 
+def _raw_fit(solver, problem, options, warm_start) -> SolverResult | None:
+    """A restricted fit without the shared certificate; ``None`` if it did not converge.
+
+    Only its point is used: the full problem's vertex test (:func:`check_vertex`) or the
+    certified rounds judge it. For ``"auto"`` and ``"fn"`` this is the shared Frisch-Newton
+    iteration run to its tolerance without its own vertex checks (measured 2-3x faster on
+    restricted problems of 250-600 features, where those checks rarely succeed: the
+    centre of the optimal face is rounded to a vertex by :func:`check_vertex` instead).
+    """
+    scaled, scaling = equilibrate(problem)
+    if solver in ("auto", "fn"):
+        design = scaled.augmented()
+        beta0 = None
+        if warm_start is not None:
+            beta0 = scaled.join(*scaling.to_scaled(*warm_start))
+        try:
+            with single_threaded_blas():
+                out = solve_exact(design, scaled.tau, beta0, tol=_IPM_TOL, exact=False)
+        except (np.linalg.LinAlgError, ValueError):
+            return None
+        if out.status != "converged" or not np.all(np.isfinite(out.beta)):
+            return None
+        coef, intercept = scaling.to_original(*scaled.split(out.beta))
+        return SolverResult(coef=coef, intercept=intercept, objective=np.nan, n_iter=out.n_iter)
+    cls = resolve_solver(solver, problem)
+    if cls.supports_warm_start and warm_start is not None:
+        warm_start = scaling.to_scaled(*warm_start)
+    else:
+        warm_start = None
+    with single_threaded_blas():
+        result = cls(**(options or {})).solve(scaled, warm_start=warm_start)
+    if result.status.failed or not result.status.converged or not np.all(
+            np.isfinite(result.coef)):
+        return None
+    return scaling.undo(problem, scaled, result)
+
+
+def _grow(in_set, slack, bound, size) -> None:
+    """Add the violated or tight features outside ``W`` (in place).
+
+    Every violated or tight one (most violated first, at most ``size`` of them so the rounds
+    stay O(log p)), and at least ``_GROWTH * size`` in all, topped up with the nearly tight
+    ones: each round costs a restricted fit, so adding the features likely to be violated next
+    saves rounds.
+    """
+    candidates = np.flatnonzero(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound))
+    outside = np.flatnonzero(~in_set)
+    order = outside[np.argsort(slack[outside] / bound[outside], kind="stable")]
+    n_add = max(min(candidates.size, size), int(np.ceil(_GROWTH * size)))
+    in_set[order[:n_add]] = True
+    in_set[candidates[slack[candidates] >= -WORKING_SET_DUAL_RTOL * bound[candidates]]] = True
+
+
+def _initial_set(problem, warm_start) -> np.ndarray:
+    """``W`` of the first round: unpenalised features and the best ranked by the null fit."""
+    p = problem.n_features
+    bound = problem.penalty * problem.weight_sum
+    in_set = problem.penalty <= 0  # unpenalised features are always in W
+    score = np.abs(_correlations(problem, _null_dual(problem)))
+    size = _INITIAL_SIZE
+    if warm_start is not None:
+        support = np.asarray(warm_start[0]) != 0
+        score = score + np.where(support, np.inf, 0.0)
+        size = max(size, int(np.ceil((1.0 + _GROWTH) * support.sum())))
+    score[in_set] = -np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ranked = np.argsort(-(score / np.where(bound > 0, bound, 1.0)), kind="stable")
+    in_set[ranked[: min(size, p - int(in_set.sum()))]] = True
+    return in_set
+
+
 def solve_with_working_set(
     problem: QuantileProblem,
     solver: str,
@@ -150,10 +233,14 @@ def solve_with_working_set(
 ) -> tuple[SolverResult, str]:
     """Solve a penalised problem exactly through a growing working set of features.
 
-    Each round solves the problem restricted to ``W`` with :func:`run_solver` (certified,
-    canonical), computes ``|X_j'd|`` for every feature with one product, and adds the violated
-    and tight features outside ``W`` (at least as many as ``W`` holds, most violated first).
-    It stops when none is left; the answer is then the full problem's certified canonical point.
+    Each round solves the problem restricted to ``W`` with the backend (no certificate yet),
+    rounds its point to a vertex of the full problem and tests it on its own basis
+    (:func:`~sklearn_lad._vertex_check.check_vertex`: one ``X'd`` product); a unique optimum
+    ends the search, certified. Otherwise the violated and tight features outside ``W`` join
+    it (at least as many as ``W`` holds, most violated first). Where the test cannot decide (a
+    degenerate vertex, ties, a non-unique optimum), the rounds continue with
+    :func:`run_solver`'s certified fits and the full dual check, which end at the full
+    problem's certified canonical point.
 
     Parameters
     ----------
@@ -169,7 +256,7 @@ def solve_with_working_set(
     Returns
     -------
     result : SolverResult
-        Coefficients over all features; ``dual`` and ``basis`` index the full augmented rows.
+        Coefficients over all features; ``dual`` indexes the full augmented rows.
     resolved_name : str
         The backend that ran the restricted fits.
 
@@ -185,54 +272,68 @@ def solve_with_working_set(
     >>> result.certified, result.coef.shape, int(np.argmax(np.abs(result.coef)))
     (True, (200,), 0)
     """
+    bound = problem.penalty * problem.weight_sum
+    in_set = _initial_set(problem, warm_start)
+    name = resolve_solver(solver, _restricted(problem, np.flatnonzero(in_set))).name
+    start, n_iter = warm_start, 0
+    for rounds in range(_MAX_ROUNDS):
+        features = np.flatnonzero(in_set)
+        sub_start = None if start is None else (np.asarray(start[0])[features], start[1])
+        raw = _raw_fit(solver, _restricted(problem, features), options, sub_start)
+        if raw is None:
+            break
+        n_iter += raw.n_iter
+        coef = np.zeros(problem.n_features)
+        coef[features] = raw.coef
+        with single_threaded_blas():
+            check = check_vertex(problem, coef, raw.intercept)
+        if check.result is not None:
+            return dataclasses.replace(check.result, n_iter=n_iter), name
+        if check.xtd is None:
+            break
+        slack = bound - np.abs(check.xtd)
+        if not np.any(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)):
+            break  # the vertex failed on W itself (tight or degenerate there)
+        if rounds < _PRUNED_ROUNDS:
+            # Keep the rounded vertex's features only: the interior point leaves every feature
+            # of W slightly non-zero, and a restricted fit costs about |W|^2 (n + |W|).
+            keep = in_set & (slack <= _KEEP_SLACK * bound)
+            in_set = problem.penalty <= 0
+            in_set[check.support] = True
+            in_set |= keep
+        _grow(in_set, slack, bound, max(check.support.size, int(_ADD_FRAC * problem.n_samples)))
+        start = (coef, raw.intercept)
+    return _certified_rounds(problem, solver, options, in_set, start)
+
+
+def _certified_rounds(problem, solver, options, in_set, start) -> tuple[SolverResult, str]:
+    """Rounds of certified restricted fits until no feature outside ``W`` is violated or tight.
+
+    The restricted canonical point, padded with zeros, is the full problem's (module
+    docstring); this handles every case the vertex test leaves open.
+    """
     p = problem.n_features
-    penalty = problem.penalty
-    bound = penalty * problem.weight_sum
-    penalized_full = np.flatnonzero(penalty > 0)
-    in_set = penalty <= 0  # unpenalised features are always in W
-    score = np.abs(_correlations(problem, _null_dual(problem)))
-    if warm_start is not None:
-        score = score + np.where(np.asarray(warm_start[0]) != 0, np.inf, 0.0)
-    score[in_set] = -np.inf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ranked = np.argsort(-(score / np.where(bound > 0, bound, 1.0)), kind="stable")
-    previous = intercept = None
-    grow = min(_INITIAL_SIZE, p - int(in_set.sum()))
-    in_set[ranked[:grow]] = True
-    start = None
+    bound = problem.penalty * problem.weight_sum
+    penalized_full = np.flatnonzero(problem.penalty > 0)
     for _ in range(_MAX_ROUNDS):
         features = np.flatnonzero(in_set)
-        if previous is not None:
-            # The last restricted optimum, padded with zeros, is feasible and near-optimal.
-            start = (np.where(in_set, previous, 0.0)[features], intercept)
-        result, name = run_solver(solver, _restricted(problem, features), options, start)
+        sub_start = None if start is None else (np.asarray(start[0])[features], start[1])
+        result, name = run_solver(solver, _restricted(problem, features), options, sub_start)
         if not result.certified or result.dual is None:
             break
         xtd = _correlations(problem, result.dual[: problem.n_samples])
-        corr = np.abs(xtd)
-        previous = np.zeros(p)
-        previous[features] = result.coef
-        intercept = result.intercept
+        coef = np.zeros(p)
+        coef[features] = result.coef
         # Tight counts as violated: those features may be non-zero in some optimum, and the
         # canonical point is only the full one's when every such feature is in W.
-        slack = bound - corr
-        candidates = np.flatnonzero(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound))
-        if candidates.size == 0:
-            coef = np.zeros(p)
-            coef[features] = result.coef
+        slack = bound - np.abs(xtd)
+        if not np.any(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)):
             return dataclasses.replace(
                 result, coef=coef,
                 dual=_full_dual(problem, features, penalized_full, result, xtd, bound),
                 basis=_full_basis(problem, features, penalized_full, result.basis),
             ), name
-        # Add every violated or tight feature (most violated first, at most |W| of them so the
-        # rounds stay O(log p)), and at least _GROWTH * |W| features in all, topped up with the
-        # nearly tight ones: each round costs a restricted fit, so adding the features likely to
-        # be violated next saves rounds.
-        outside = np.flatnonzero(~in_set)
-        order = outside[np.argsort(slack[outside] / bound[outside], kind="stable")]
-        n_add = max(min(candidates.size, features.size), int(np.ceil(_GROWTH * features.size)))
-        in_set[order[:n_add]] = True
-        in_set[candidates[slack[candidates] >= -WORKING_SET_DUAL_RTOL * bound[candidates]]] = True
+        _grow(in_set, slack, bound, features.size)
+        start = (coef, result.intercept)
     # The restricted fits did not certify (or too many rounds): the full problem decides.
-    return run_solver(solver, problem, options, warm_start)
+    return run_solver(solver, problem, options, start)
