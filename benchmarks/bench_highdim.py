@@ -68,8 +68,12 @@ def make_data(n, p, density, seed=0):
     if density is None:
         X = rng.standard_normal((n, p))
     else:
-        X = sp.random(n, p, density=density, format="csc", random_state=seed,
-                      data_rvs=rng.standard_normal)
+        # Positions drawn with replacement, repeats summed (scipy.sparse.random draws without
+        # replacement from all n * p positions, which needs 8 n p bytes: 16 GB here).
+        nnz = int(round(density * n * p))
+        X = sp.csc_matrix((rng.standard_normal(nnz), (rng.integers(0, n, nnz),
+                           rng.integers(0, p, nnz))), shape=(n, p))
+        X.sum_duplicates()
     coef = np.zeros(p)
     coef[:5] = 1.0
     return X, X @ coef + rng.standard_t(3, n)

@@ -38,7 +38,8 @@ from ._vertex_check import check_vertex
 from .solvers._base import resolve_solver, run_solver
 from .solvers._interior_point import solve_exact
 
-__all__ = ["solve_with_working_set", "use_working_set"]
+__all__ = ["solve_with_working_set", "use_working_set", "use_working_set_path",
+           "working_set_path"]
 
 #: Features first put in ``W`` besides the unpenalised ones; doubled by every round.
 _INITIAL_SIZE = 100
@@ -52,7 +53,9 @@ _IPM_TOL = 1e-11
 #: only grows, so the rounds cannot cycle.
 _PRUNED_ROUNDS = 20
 _ADD_FRAC = 0.5
+_MAX_ADD = 500
 _KEEP_SLACK = 0.3
+_STRONG_MARGIN = 1.0
 #: Minimum growth of ``W`` per round, as a fraction of its size (measured: see docs/lasso.md).
 _GROWTH = 0.1
 #: ``p / n`` from which the estimators use working sets (``benchmarks/bench_highdim.py``).
@@ -207,17 +210,21 @@ def _grow(in_set, slack, bound, size) -> None:
     in_set[candidates[slack[candidates] >= -WORKING_SET_DUAL_RTOL * bound[candidates]]] = True
 
 
-def _initial_set(problem, warm_start) -> np.ndarray:
-    """``W`` of the first round: unpenalised features and the best ranked by the null fit."""
+def _initial_set(problem, warm_start, initial=None) -> np.ndarray:
+    """``W`` of the first round: unpenalised features and the best ranked by the null fit.
+
+    ``initial`` (a mask over the features, from the path's previous grid value) replaces the
+    ranking; the warm start's non-zero features always join.
+    """
     p = problem.n_features
     bound = problem.penalty * problem.weight_sum
     in_set = problem.penalty <= 0  # unpenalised features are always in W
+    support = np.zeros(p, dtype=bool) if warm_start is None else np.asarray(warm_start[0]) != 0
+    if initial is not None:
+        return in_set | support | initial
     score = np.abs(_correlations(problem, _null_dual(problem)))
-    size = _INITIAL_SIZE
-    if warm_start is not None:
-        support = np.asarray(warm_start[0]) != 0
-        score = score + np.where(support, np.inf, 0.0)
-        size = max(size, int(np.ceil((1.0 + _GROWTH) * support.sum())))
+    size = max(_INITIAL_SIZE, int(np.ceil((1.0 + _GROWTH) * support.sum())))
+    score = score + np.where(support, np.inf, 0.0)
     score[in_set] = -np.inf
     with np.errstate(divide="ignore", invalid="ignore"):
         ranked = np.argsort(-(score / np.where(bound > 0, bound, 1.0)), kind="stable")
@@ -230,6 +237,7 @@ def solve_with_working_set(
     solver: str,
     options: dict[str, Any] | None = None,
     warm_start: tuple[Any, float] | None = None,
+    initial: np.ndarray | None = None,
 ) -> tuple[SolverResult, str]:
     """Solve a penalised problem exactly through a growing working set of features.
 
@@ -252,6 +260,8 @@ def solve_with_working_set(
         The backend's ``solver_options``.
     warm_start : tuple of (ndarray, float) or None, default=None
         ``(coef, intercept)`` of a nearby solution: its non-zero features join ``W`` first.
+    initial : ndarray of bool or None, default=None
+        Features to start ``W`` with besides those (default: the best ranked by the null fit).
 
     Returns
     -------
@@ -273,9 +283,11 @@ def solve_with_working_set(
     (True, (200,), 0)
     """
     bound = problem.penalty * problem.weight_sum
-    in_set = _initial_set(problem, warm_start)
+    in_set = _initial_set(problem, warm_start, initial)
     name = resolve_solver(solver, _restricted(problem, np.flatnonzero(in_set))).name
     start, n_iter = warm_start, 0
+    # Features added per round besides the vertex's own count: a support has at most n.
+    add = min(int(_ADD_FRAC * problem.n_samples), _MAX_ADD)
     for rounds in range(_MAX_ROUNDS):
         features = np.flatnonzero(in_set)
         sub_start = None if start is None else (np.asarray(start[0])[features], start[1])
@@ -301,7 +313,7 @@ def solve_with_working_set(
             in_set = problem.penalty <= 0
             in_set[check.support] = True
             in_set |= keep
-        _grow(in_set, slack, bound, max(check.support.size, int(_ADD_FRAC * problem.n_samples)))
+        _grow(in_set, slack, bound, max(check.support.size, add))
         start = (coef, raw.intercept)
     return _certified_rounds(problem, solver, options, in_set, start)
 
@@ -337,3 +349,93 @@ def _certified_rounds(problem, solver, options, in_set, start) -> tuple[SolverRe
         start = (coef, result.intercept)
     # The restricted fits did not certify (or too many rounds): the full problem decides.
     return run_solver(solver, problem, options, start)
+
+
+def use_working_set_path(problem: QuantileProblem, solver: str) -> bool:
+    """Whether the path and the cross-validation should solve every grid value on working sets.
+
+    Penalised problems with ``p >= 2n`` and an exact backend, at every ``alpha``: there the
+    homotopy's steps and certificates cost ``O(p)`` each, and the path reuses each grid value's
+    working set for the next (``benchmarks/bench_highdim.py``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> problem = QuantileProblem(X=np.ones((4, 40)), y=np.arange(4.0), tau=0.5)
+    >>> use_working_set_path(problem, "auto")
+    True
+    """
+    if problem.n_features < WORKING_SET_MIN_RATIO * problem.n_samples:
+        return False
+    if problem.penalty_factor is not None and not np.any(problem.penalty_factor > 0):
+        return False
+    return resolve_solver(solver, dataclasses.replace(problem, alpha=1.0)).exact
+
+
+def working_set_path(
+    problem: QuantileProblem, alphas: np.ndarray, solver: str, options: dict[str, Any] | None
+) -> tuple[list[SolverResult], str]:
+    """The certified solutions on a decreasing grid, each on a working set of features.
+
+    At each grid value the previous solution is tested first (the path is piecewise constant
+    in ``alpha``: one ``X'd`` product proves it still optimal); otherwise the working set
+    starts from the previous support and the sequential strong rule (Tibshirani et al. 2012,
+    JRSS-B 74(2)): features with ``|X_j'd| >= (2 alpha - alpha_prev) pi_j sum(w)`` at the
+    previous dual ``d``. The rule is a guess; the vertex test or the certified rounds decide.
+
+    Parameters
+    ----------
+    problem : QuantileProblem
+        The problem (its ``alpha`` is ignored).
+    alphas : ndarray
+        The grid, decreasing.
+    solver : str
+        ``"auto"`` or an exact backend for the restricted fits.
+    options : dict or None
+        The backend's ``solver_options``.
+
+    Returns
+    -------
+    results : list of SolverResult
+        One certified result per grid value.
+    resolved_name : str
+        The backend that ran the restricted fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((20, 100))
+    >>> y = X[:, 0] + 0.1 * rng.standard_normal(20)
+    >>> problem = QuantileProblem(X=X, y=y, tau=0.5)
+    >>> results, _ = working_set_path(problem, np.array([0.2, 0.1, 0.05]), "auto", None)
+    >>> [r.certified for r in results]
+    [True, True, True]
+    """
+    results: list[SolverResult] = []
+    name = resolve_solver(solver, dataclasses.replace(problem, alpha=1.0)).name
+    previous = strong = None
+    last_alpha = None
+    for alpha in np.asarray(alphas, dtype=float):
+        sub = dataclasses.replace(problem, alpha=float(alpha))
+        result = None
+        if previous is not None:
+            with single_threaded_blas():
+                result = check_vertex(sub, previous.coef, previous.intercept).result
+        if result is None:
+            warm = None if previous is None else (previous.coef, previous.intercept)
+            initial = None if strong is None else (
+                strong >= alpha - _STRONG_MARGIN * (last_alpha - alpha))
+            result, name = solve_with_working_set(sub, solver, options, warm, initial)
+        else:
+            result = dataclasses.replace(result, message="previous grid value still optimal")
+        results.append(result)
+        previous, last_alpha = result, float(alpha)
+        if result.dual is not None:
+            unit = np.where(sub.penalty > 0, sub.penalty / alpha, 1.0) * sub.weight_sum
+            strong = np.abs(_correlations(sub, result.dual[: sub.n_samples])) / unit
+        else:
+            strong = None
+    return results, name
