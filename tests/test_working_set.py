@@ -122,12 +122,12 @@ def test_not_used_when_p_is_small_or_unpenalised():
     assert not use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=0.0), "highs")
 
 
-def test_not_used_far_below_alpha_max():
-    # Below alpha_max / 10 the optimum has about n non-zeros and a full fit is cheaper.
+def test_used_at_every_alpha_when_p_is_large():
     X, y = _data()
     amax = alpha_max(X, y, 0.5)
-    assert use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=amax / 5), "fn")
-    assert not use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=amax / 20), "fn")
+    for fraction in (2, 20, 1000):
+        assert use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=amax / fraction), "fn")
+    _agree(QuantileProblem(X=X, y=y, tau=0.5, alpha=amax / 1000))
 
 
 # -- the vertex test and the path on working sets ------------------------------------------------
