@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ._design import single_threaded_blas
+from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult
 from ._scaling import equilibrate
 from ._tolerances import WORKING_SET_DUAL_RTOL
@@ -55,6 +56,9 @@ _ADD_FRAC = 0.5
 _MAX_ADD = 500
 _KEEP_SLACK = 0.3
 _STRONG_MARGIN = 1.0
+_WALK = True
+_WALK_ROUNDS = 4
+_WALK_STEPS = 100_000
 #: Minimum growth of ``W`` per round, as a fraction of its size (measured: see docs/lasso.md).
 _GROWTH = 0.1
 #: ``p / n`` from which the estimators use working sets (``benchmarks/bench_highdim.py``).
@@ -423,7 +427,11 @@ def working_set_path(
             warm = None if previous is None else (previous.coef, previous.intercept)
             initial = None if strong is None else (
                 strong >= alpha - _STRONG_MARGIN * (last_alpha - alpha))
-            result, name = solve_with_working_set(sub, solver, options, warm, initial)
+            result = None
+            if _WALK and previous is not None and initial is not None and previous.unique:
+                result = _walk(sub, previous, initial | (previous.coef != 0))
+            if result is None:
+                result, name = solve_with_working_set(sub, solver, options, warm, initial)
         else:
             result = dataclasses.replace(result, message="previous grid value still optimal")
         results.append(result)
@@ -434,3 +442,41 @@ def working_set_path(
         else:
             strong = None
     return results, name
+
+
+def _walk(problem: QuantileProblem, previous: SolverResult, in_set: np.ndarray):
+    """The previous grid value's vertex moved to ``problem.alpha`` by simplex steps on ``W``.
+
+    The engine's steps (:class:`~sklearn_lad._homotopy.Homotopy`) on the problem restricted to
+    ``W`` cost ``O(n |W|)``; the end vertex is tested on the full problem
+    (:func:`check_vertex`), violated features join ``W`` and the walk resumes from there.
+    ``None`` when the engine gives up or the test cannot decide: the rounds of
+    :func:`solve_with_working_set` take over.
+    """
+    bound = problem.penalty * problem.weight_sum
+    in_set = in_set | (problem.penalty <= 0)
+    coef, intercept = previous.coef, previous.intercept
+    with single_threaded_blas():
+        for _ in range(_WALK_ROUNDS):
+            features = np.flatnonzero(in_set)
+            homotopy = Homotopy(_restricted(problem, features), max_steps=_WALK_STEPS)
+            vertex = homotopy.vertex_from_point(coef[features], intercept)
+            if vertex is not None:
+                vertex = homotopy.advance(vertex, problem.alpha, 3 * homotopy.q + 30)
+            if vertex is None:
+                return None
+            moved = homotopy.result(vertex, homotopy.steps)
+            coef = np.zeros(problem.n_features)
+            coef[features] = moved.coef
+            intercept = moved.intercept
+            check = check_vertex(problem, coef, intercept)
+            if check.result is not None:
+                return dataclasses.replace(check.result, n_iter=homotopy.steps)
+            if check.xtd is None:
+                return None
+            slack = bound - np.abs(check.xtd)
+            violated = ~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)
+            if not violated.any():
+                return None
+            in_set = in_set | violated
+    return None

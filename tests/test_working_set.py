@@ -215,3 +215,27 @@ def test_sparse_path_and_vertex_check(fmt):
         oracle, _ = run_solver("highs", QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha))
         assert result.certified
         assert result.objective == pytest.approx(oracle.objective, rel=1e-9, abs=1e-12)
+
+
+def test_path_walks_the_engine_on_the_working_set(monkeypatch):
+    from sklearn_lad import _working_set
+
+    X, y = _data(n=30, p=150, seed=10)
+    walked = []
+    original = _working_set._walk
+
+    def spy(*args):
+        out = original(*args)
+        walked.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_working_set, "_walk", spy)
+    amax = alpha_max(X, y, 0.5)
+    alphas = np.geomspace(amax, amax / 20, 15)
+    results, _ = working_set_path(QuantileProblem(X=X, y=y, tau=0.5), alphas, "auto", None)
+    assert any(walked)
+    for alpha, result in zip(alphas, results):
+        oracle, _ = run_solver("highs", QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha))
+        assert result.certified and result.unique
+        assert result.objective == pytest.approx(oracle.objective, rel=1e-9, abs=1e-12)
+        np.testing.assert_allclose(result.coef, oracle.coef, atol=1e-7)
