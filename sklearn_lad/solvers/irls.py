@@ -73,7 +73,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh, qr
 
-from .._certificate import certify, independent_rows
+from .._canonical import independent_rows_of
+from .._certificate import certify
 from .._design import RowDesign, single_threaded_blas
 from .._problem import QuantileProblem, SolverDiagnostics, SolverResult, Status
 from .._simplex import Basis, basic_dual, dual_at_bounds, line_search
@@ -148,7 +149,7 @@ def _candidate_basis(rows: RowDesign, score: np.ndarray, rank: int) -> np.ndarra
         else:
             order = np.arange(m)
         order = order[np.argsort(score[order], kind="stable")]
-        chosen = independent_rows(rows.rows(order), order, limit)
+        chosen = independent_rows_of(rows, order, limit)
         if chosen.size == limit or take >= cap:
             return chosen
         take = min(cap, 4 * take)
