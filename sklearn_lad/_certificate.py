@@ -48,7 +48,7 @@ from ._canonical import (
     solve_block,
 )
 from ._design import RowDesign
-from ._problem import QuantileProblem, SolverResult
+from ._problem import QuantileProblem, SolverResult, Status
 from ._scaling import equilibrate
 from ._tolerances import DUAL_BOX_RTOL, DUALITY_GAP_RTOL, ZERO_RESIDUAL_RTOL
 
@@ -405,6 +405,84 @@ def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certi
     return Certificate(beta, dual, zero_set, bool(certified), gap, loss, message)
 
 
+def verify(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, zero_set=None
+           ) -> Certificate | None:
+    """The certificate a backend hands over, checked rather than recomputed.
+
+    ``(beta, dual)`` must pass the final test of :func:`certify` (``dual`` in its box, ``A'd = 0``
+    per column against ``|A|'|d|``, a gap within tolerance): three products with ``A`` where
+    :func:`certify` needs five, and no polish or dual solve. Meant for a point that
+    :func:`certify` already polished (:func:`certified_result`); anything else should go
+    through :func:`certify`.
+
+    Parameters
+    ----------
+    aug : RowDesign
+    beta : ndarray of shape (n_columns,)
+        The certified point.
+    dual : ndarray of shape (n_rows,)
+        Its dual certificate.
+    zero_set : array of int, optional
+        The rows ``beta`` interpolates (those with an exactly zero residual when not given).
+
+    Returns
+    -------
+    Certificate or None
+        ``None`` when the pair does not prove optimality.
+    """
+    if np.shape(dual) != (aug.shape[0],):
+        return None
+    beta = np.asarray(beta, dtype=float)
+    residual = aug.residual(beta)
+    gap, feasible = duality_gap(aug, beta, dual, residual=residual)
+    loss = aug.loss(residual=residual)
+    if not (feasible and _gap_is_small(aug, beta, gap, loss)):
+        return None
+    if zero_set is None:
+        zero_set = np.flatnonzero(residual == 0.0)
+    return Certificate(beta, np.asarray(dual, dtype=float), np.asarray(zero_set, dtype=np.intp),
+                       True, gap, loss, "optimal (dual certificate)")
+
+
+def certified_result(problem: QuantileProblem, aug: RowDesign, cert: Certificate,
+                     **fields) -> SolverResult:
+    """The result of a backend whose answer passed :func:`certify`: hands the certificate over,
+    so that :func:`finalize` verifies it (:func:`verify`) instead of certifying again.
+
+    A pseudo-row ``+-e_j`` in the certified zero set means ``b_j = 0`` at the optimum: the
+    coefficient is made exactly 0 (not the ~1e-30 a rejected polish may leave); the
+    verification then checks the point returned.
+
+    Parameters
+    ----------
+    problem : QuantileProblem
+        The problem ``cert`` is about.
+    aug : RowDesign
+        Its augmented design (``problem.augmented()``, in any layout).
+    cert : Certificate
+        A certified outcome of :func:`certify`.
+    **fields
+        Further fields of the :class:`~sklearn_lad._problem.SolverResult` (``n_iter``,
+        ``diagnostics``, ...).
+
+    Returns
+    -------
+    SolverResult
+    """
+    beta = cert.beta.copy()
+    n, k = aug.n_samples, aug.penalized.size
+    pseudo = cert.zero_set[(cert.zero_set >= n) & (cert.zero_set < n + 2 * k)] - n
+    if pseudo.size:
+        columns = aug.penalized[pseudo % k]
+        beta[aug.offset + columns[columns >= 0]] = 0.0
+    coef, intercept = problem.split(beta)
+    return SolverResult(
+        coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
+        status=Status.OPTIMAL, gap=cert.gap, message=cert.message, certified=True,
+        basis=cert.zero_set, dual=cert.dual, **fields,
+    )
+
+
 def finalize(problem: QuantileProblem, result: SolverResult) -> SolverResult:
     """Certify a backend's answer and return the canonical optimal point as a new result.
 
@@ -436,7 +514,12 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     point minimises."""
     aug = problem.augmented()
     beta = problem.join(result.coef, result.intercept)
-    cert = certify(aug, beta, basis=result.basis, dual=result.dual)
+    cert = None
+    if result.certified and result.dual is not None:
+        # The backend ran the certificate itself (certified_result): check it, do not redo it.
+        cert = verify(aug, beta, result.dual, result.basis)
+    if cert is None:
+        cert = certify(aug, beta, basis=result.basis, dual=result.dual)
     if not cert.certified and problem.is_penalized:
         cert = _try_null_fit(problem, aug, beta, cert)
     if not cert.certified:
