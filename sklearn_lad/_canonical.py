@@ -418,13 +418,17 @@ class _Coordinates:
 
 
 def _face(aug, dual):
-    """``(inside, sign)``: rows whose dual is inside its box, and +-1 for rows at a bound."""
+    """``(inside, sign)``: rows whose dual is inside its box, and a function giving +-1 for the
+    rows at a bound (0 inside; only needed when the face is more than a point)."""
     lower, upper = aug.dual_bounds()
     margin = DUAL_AT_BOUND_RTOL * aug.weights
     at_upper = dual >= upper - margin
     at_lower = dual <= lower + margin
-    inside = np.flatnonzero(~at_upper & ~at_lower)
-    sign = np.where(at_upper & ~at_lower, 1.0, np.where(at_lower & ~at_upper, -1.0, 0.0))
+    inside = np.flatnonzero(~(at_upper | at_lower))
+
+    def sign() -> np.ndarray:
+        return np.where(at_upper & ~at_lower, 1.0, np.where(at_lower & ~at_upper, -1.0, 0.0))
+
     return inside, sign
 
 
@@ -475,7 +479,7 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
         ``True`` when the face is a single point, ``False`` when it provably has more than one,
         ``None`` when that was not decided (then ``beta`` is ``beta_cert``).
     """
-    inside, sign = _face(aug, dual)
+    inside, signs = _face(aug, dual)
     if inside.size:
         beta_p, null = solve_block(RowBlock(aug, inside), aug.y[inside])
     else:
@@ -483,6 +487,7 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
     if null.shape[1] == 0:
         return beta_p, True
     coords = _Coordinates(beta_p, null, metric)
+    sign = signs()
     active = np.flatnonzero(sign != 0)
     excess_p = sign * (aug.matvec(beta_p) - aug.y)  # G z >= h with h = excess_p, G = -sign A N
     distance = np.abs(aug.residual(beta_cert))
