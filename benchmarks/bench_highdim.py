@@ -80,6 +80,13 @@ def make_data(n, p, density, seed=0):
     return X, X @ coef + rng.standard_t(3, n)
 
 
+def warm_up():
+    """One tiny fit of each Python method, so that no row pays first-call imports."""
+    X, y = make_data(20, 60, None, seed=1)
+    QuantileLasso(alpha=0.05).fit(X, y)
+    SkQuantileRegressor(quantile=0.5, alpha=0.05, solver="highs").fit(X, y)
+
+
 def timed(fn):
     start = time.perf_counter()
     out = fn()
@@ -107,6 +114,7 @@ def block(name, shape, inner, use_r):
     print(f"\n## {name}: n={n}, p={p}, density={density or 1.0}, alpha = alpha_max/5 = "
           f"{alpha:.6g}  (machine shared; one run)")
     rows = []
+    warm_up()
 
     def objective(coef, intercept):
         return quantile_objective(X, y, coef, intercept, 0.5, alpha)
@@ -147,6 +155,7 @@ def path_block(shape):
     X, y = make_data(n, p, shape["density"])
     alpha = alpha_max(X, y, 0.5) / 5
     print(f"\n## path and CV: n={n}, p={p} (machine shared; one run)")
+    warm_up()
     rows = [("scikit-learn QuantileRegressor(highs), one fit at alpha_max/5", timed(
         lambda: SkQuantileRegressor(quantile=0.5, alpha=alpha, solver="highs").fit(X, y))[0])]
     rows.append(("sklearn-lad quantile_path, 50 alphas to alpha_max/20", timed(
