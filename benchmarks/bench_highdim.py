@@ -170,11 +170,6 @@ def path_block(shape):
 
 def plot_against_p(filename, use_r, n=200, ps=(400, 1_000, 2_000, 4_000, 8_000)):
     """Seconds against p at n = 200, alpha_max/5: sklearn-lad, scikit-learn HiGHS, conquer."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     series = {"sklearn-lad QuantileLasso (exact)": [], "scikit-learn HiGHS (exact)": [],
               "R conquer (smoothed, approximate)": []}
     for p in ps:
@@ -191,10 +186,24 @@ def plot_against_p(filename, use_r, n=200, ps=(400, 1_000, 2_000, 4_000, 8_000))
                 series["R conquer (smoothed, approximate)"].append(
                     run_r("conquer", X, y, alpha, workdir)[0])
         print(p, {k: round(v[-1], 3) for k, v in series.items() if v}, flush=True)
+    draw(ps, series, filename)
+
+
+def draw(ps, series, filename):
+    """The log-log plot of ``series`` (label -> seconds per ``p``) into ``filename``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullLocator
+
     fig, ax = plt.subplots(figsize=(6, 4))
     for label, values in series.items():
         if values:
             ax.loglog(ps, values, marker="o", label=label)
+    ax.xaxis.set_major_locator(FixedLocator(ps))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([f"{p:,}" for p in ps])
     ax.set_xlabel("p (n = 200, alpha = alpha_max / 5)")
     ax.set_ylabel("seconds (one run, shared machine)")
     ax.legend()
