@@ -23,6 +23,8 @@ _SORT_WINDOW = 128
 # smallest kinks first.
 _SHORT_STEP = 16
 _FEW = 64
+# Below this many kinks a hint costs more (a mask and a masked sum) than it saves.
+_HINT_WINDOW = 1024
 
 
 def _bracket(t, inc, need, window, total):
@@ -106,7 +108,7 @@ def line_minimum(
     if need <= 0.0:
         ties = np.flatnonzero(t == t.min())
         return int(ties[np.argmax(inc[ties])]), np.empty(0, dtype=np.intp)
-    if hint is not None and t.size > _SORT_WINDOW:
+    if hint is not None and t.size > _HINT_WINDOW:
         near = t <= hint
         window, before, rest = _split_at_hint(near, inc, need)
         if window is None:
