@@ -23,6 +23,10 @@ _SORT_WINDOW = 128
 # smallest kinks first.
 _SHORT_STEP = 16
 _FEW = 64
+# Below this many kinks a hint costs more (a mask and a masked sum) than it saves.
+_HINT_WINDOW = 1024
+# A bracket grown from a hint is widened four-fold at most this many times (4^8 = 65536).
+_HINT_WIDENINGS = 8
 
 
 def _bracket(t, inc, need, window, total):
@@ -46,18 +50,26 @@ def _bracket(t, inc, need, window, total):
     return part[hi:], part[:hi], need - upto
 
 
-def _split_at_hint(near: np.ndarray, inc: np.ndarray, need: float):
-    """Split the kinks at a hinted position: ``near`` marks those at or before it.
+def _bracket_from_hint(t, inc, need: float, hint: float, candidates=None):
+    """The kinks between two bounds that hold the stopping one, starting from a hint.
 
-    Returns ``(window, passed, need)``: the kinks still holding the stopping one (``None`` for
-    "every kink after the hint", left to the caller to list), those certainly passed over, and
-    the slope still to be made up. One masked sum decides which side of the hint the minimum
-    lies on; a good hint leaves a small window and no partition of the rest.
+    ``[0, hint]`` is widened four-fold until the kinks in it make up ``need`` (one comparison
+    and one masked sum each, no partition); ``candidates`` (a mask) restricts the kinks.
+    Returns ``(window, lower, need)``: the kinks in ``(lower, upper]`` (``lower = 0`` for the
+    first bracket), everything at or below ``lower`` passed over, and the slope still to be
+    made up past ``lower``. ``window`` is empty when rounding keeps the slope below zero.
     """
-    made = float(inc.sum(where=near))
-    if made >= need:
-        return np.flatnonzero(near), np.empty(0, dtype=np.intp), need
-    return None, np.flatnonzero(near), need - made
+    lower, made_before, upper = 0.0, 0.0, float(hint)
+    for _ in range(_HINT_WIDENINGS):
+        near = t <= upper if candidates is None else candidates & (t <= upper)
+        made = float(inc.sum(where=near))
+        if made >= need:
+            if lower > 0.0:
+                near &= t > lower
+            return np.flatnonzero(near), lower, need - made_before
+        lower, made_before, upper = upper, made, 4.0 * upper
+    far = t > lower if candidates is None else candidates & (t > lower)
+    return np.flatnonzero(far), lower, need - made_before
 
 
 def line_minimum(
@@ -106,13 +118,11 @@ def line_minimum(
     if need <= 0.0:
         ties = np.flatnonzero(t == t.min())
         return int(ties[np.argmax(inc[ties])]), np.empty(0, dtype=np.intp)
-    if hint is not None and t.size > _SORT_WINDOW:
-        near = t <= hint
-        window, before, rest = _split_at_hint(near, inc, need)
-        if window is None:
-            window = np.flatnonzero(~near)
+    if hint is not None and hint > 0.0 and t.size > _HINT_WINDOW:
+        window, lower, rest = _bracket_from_hint(t, inc, need, hint)
         if window.size:
             stop, passed = _line_minimum(t[window], inc[window], rest)
+            before = np.flatnonzero(t <= lower) if lower > 0.0 else window[:0]
             return int(window[stop]), np.concatenate([before, window[passed]])
     return _line_minimum(t, inc, need)
 
@@ -206,12 +216,9 @@ def line_search(
     jump = np.abs(wu)
     need, rows = -slope, None
     if hint is not None and hint > 0.0:
-        near = ahead & (kinks <= hint)
-        rows, passed, rest = _split_at_hint(near, jump, need)
-        if rows is None:
-            rows = np.flatnonzero(ahead & ~near)
-            # Nothing beyond the hint (rounding kept the slope below 0): the last kink stands.
-            rows, need = (rows, rest) if rows.size else (passed, need)
+        rows, _, rest = _bracket_from_hint(kinks, jump, need, hint, ahead)
+        # An empty bracket: rounding kept the slope below 0; the last kink stands.
+        rows, need = (rows, rest) if rows.size else (None, need)
     if rows is None:
         rows = np.flatnonzero(ahead)
     k, _ = line_minimum(kinks[rows], jump[rows], need)
