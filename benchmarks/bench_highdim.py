@@ -1,8 +1,9 @@
 """Exact L1-penalised quantile regression with p >> n: sklearn-lad against the references.
 
 Run ``python benchmarks/bench_highdim.py`` (``--shapes small,wide,sparse`` to choose blocks,
-``--inner fn,highs,br`` for the working-set inner backends, ``--no-r`` to skip R). Every row of
-a block is measured in the same run on the same data, seconds first, then the ratio to
+``--inner auto,highs`` for the working-set inner backends, ``--no-r`` to skip R, ``--path`` for
+the path / cross-validation block on ``wide``, ``--plot FILE`` for time against p at n = 200).
+Every row of a block is measured in the same run on the same data, seconds first, then the ratio to
 scikit-learn's ``QuantileRegressor(solver="highs")`` and the objective recomputed with
 ``sklearn_lad._objective.quantile_objective`` (scikit-learn's scaling) at the returned point.
 
@@ -33,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import QuantileRegressor as SkQuantileRegressor
 
-from sklearn_lad import QuantileLasso, alpha_max
+from sklearn_lad import QuantileLasso, QuantileLassoCV, alpha_max, quantile_path
 from sklearn_lad._objective import quantile_objective
 
 SHAPES = {
@@ -68,11 +69,22 @@ def make_data(n, p, density, seed=0):
     if density is None:
         X = rng.standard_normal((n, p))
     else:
-        X = sp.random(n, p, density=density, format="csc", random_state=seed,
-                      data_rvs=rng.standard_normal)
+        # Positions drawn with replacement, repeats summed (scipy.sparse.random draws without
+        # replacement from all n * p positions, which needs 8 n p bytes: 16 GB here).
+        nnz = int(round(density * n * p))
+        X = sp.csc_matrix((rng.standard_normal(nnz), (rng.integers(0, n, nnz),
+                           rng.integers(0, p, nnz))), shape=(n, p))
+        X.sum_duplicates()
     coef = np.zeros(p)
     coef[:5] = 1.0
     return X, X @ coef + rng.standard_t(3, n)
+
+
+def warm_up():
+    """One tiny fit of each Python method, so that no row pays first-call imports."""
+    X, y = make_data(20, 60, None, seed=1)
+    QuantileLasso(alpha=0.05).fit(X, y)
+    SkQuantileRegressor(quantile=0.5, alpha=0.05, solver="highs").fit(X, y)
 
 
 def timed(fn):
@@ -102,6 +114,7 @@ def block(name, shape, inner, use_r):
     print(f"\n## {name}: n={n}, p={p}, density={density or 1.0}, alpha = alpha_max/5 = "
           f"{alpha:.6g}  (machine shared; one run)")
     rows = []
+    warm_up()
 
     def objective(coef, intercept):
         return quantile_objective(X, y, coef, intercept, 0.5, alpha)
@@ -135,15 +148,84 @@ def block(name, shape, inner, use_r):
         print(f"| {label} | {seconds:.3f} | {seconds / reference:.2f} | {obj:.10f} | {nnz} |")
 
 
+def path_block(shape):
+    """``quantile_path`` (50 alphas down to alpha_max/20) and ``QuantileLassoCV`` (5 x 50)
+    against one scikit-learn HiGHS fit at alpha_max/5, same data, same run."""
+    n, p = shape["n"], shape["p"]
+    X, y = make_data(n, p, shape["density"])
+    alpha = alpha_max(X, y, 0.5) / 5
+    print(f"\n## path and CV: n={n}, p={p} (machine shared; one run)")
+    warm_up()
+    rows = [("scikit-learn QuantileRegressor(highs), one fit at alpha_max/5", timed(
+        lambda: SkQuantileRegressor(quantile=0.5, alpha=alpha, solver="highs").fit(X, y))[0])]
+    rows.append(("sklearn-lad quantile_path, 50 alphas to alpha_max/20", timed(
+        lambda: quantile_path(X, y, n_alphas=50, eps=0.05))[0]))
+    rows.append(("sklearn-lad QuantileLassoCV, 5 folds x 50 alphas (eps=0.05)", timed(
+        lambda: QuantileLassoCV(n_alphas=50, eps=0.05, cv=5).fit(X, y))[0]))
+    print("| method | seconds | ratio to the scikit-learn fit |")
+    print("| --- | ---: | ---: |")
+    for label, seconds in rows:
+        print(f"| {label} | {seconds:.2f} | {seconds / rows[0][1]:.2f} |")
+
+
+def plot_against_p(filename, use_r, n=200, ps=(400, 1_000, 2_000, 4_000, 8_000)):
+    """Seconds against p at n = 200, alpha_max/5: sklearn-lad, scikit-learn HiGHS, conquer."""
+    series = {"sklearn-lad QuantileLasso (exact)": [], "scikit-learn HiGHS (exact)": [],
+              "R conquer (smoothed, approximate)": []}
+    for p in ps:
+        X, y = make_data(n, p, None)
+        alpha = alpha_max(X, y, 0.5) / 5
+        ours = QuantileLasso(alpha=alpha)
+        theirs = SkQuantileRegressor(quantile=0.5, alpha=alpha, solver="highs")
+        series["sklearn-lad QuantileLasso (exact)"].append(timed(
+            lambda m=ours, X=X, y=y: m.fit(X, y))[0])
+        series["scikit-learn HiGHS (exact)"].append(timed(
+            lambda m=theirs, X=X, y=y: m.fit(X, y))[0])
+        if use_r:
+            with tempfile.TemporaryDirectory() as workdir:
+                series["R conquer (smoothed, approximate)"].append(
+                    run_r("conquer", X, y, alpha, workdir)[0])
+        print(p, {k: round(v[-1], 3) for k, v in series.items() if v}, flush=True)
+    draw(ps, series, filename)
+
+
+def draw(ps, series, filename):
+    """The log-log plot of ``series`` (label -> seconds per ``p``) into ``filename``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, values in series.items():
+        if values:
+            ax.loglog(ps, values, marker="o", label=label)
+    ax.xaxis.set_major_locator(FixedLocator(ps))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([f"{p:,}" for p in ps])
+    ax.set_xlabel("p (n = 200, alpha = alpha_max / 5)")
+    ax.set_ylabel("seconds (one run, shared machine)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(filename, dpi=100)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", default="small,wide,sparse")
-    parser.add_argument("--inner", default="fn,highs")
+    parser.add_argument("--inner", default="auto")
     parser.add_argument("--no-r", action="store_true")
+    parser.add_argument("--path", action="store_true")
+    parser.add_argument("--plot", default=None)
     args = parser.parse_args()
     use_r = not args.no_r and shutil.which("Rscript") is not None
-    for name in args.shapes.split(","):
+    for name in filter(None, args.shapes.split(",")):
         block(name, SHAPES[name], args.inner.split(","), use_r)
+    if args.path:
+        path_block(SHAPES["wide"])
+    if args.plot:
+        plot_against_p(args.plot, use_r)
 
 
 if __name__ == "__main__":

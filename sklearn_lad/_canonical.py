@@ -30,52 +30,210 @@ from scipy.optimize import linprog, nnls
 
 from ._tolerances import DUAL_AT_BOUND_RTOL, NULL_SPACE_RCOND, numerical_rank
 
-__all__ = ["abs_design", "canonical_point", "independent_rows", "row_magnitude", "solve_rows"]
+__all__ = [
+    "RowBlock", "abs_design", "canonical_point", "column_magnitude", "independent_rows",
+    "independent_rows_of", "row_magnitude", "solve_block", "solve_rows",
+]
 
 # A face inequality violated by more than this fraction of its row's magnitude joins the working
 # set; one within it binds at the least-distance point.
 FACE_TOL = 1e-10
 
 
+def _orthogonal_rest(basis: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """``row`` minus its projection on the orthonormal rows of ``basis``, twice (one pass of
+    Gram-Schmidt loses orthogonality)."""
+    rest = row - basis.T @ (basis @ row)
+    return rest - basis.T @ (basis @ rest)
+
+
 def independent_rows(rows: np.ndarray, index: np.ndarray, limit: int | None = None) -> np.ndarray:
     """The first (at most ``limit``) linearly independent rows, in the given order.
 
-    Greedy Gram-Schmidt with a second orthogonalisation pass (one pass loses orthogonality);
-    returns the entries of ``index`` for the rows kept.
+    Greedy Gram-Schmidt with a second orthogonalisation pass; the orthonormal basis is filled
+    in place (no copy per row kept). Returns the entries of ``index`` for the rows kept.
     """
-    q = rows.shape[1]
+    m, q = rows.shape
     limit = q if limit is None else min(limit, q)
-    basis = np.zeros((0, q))
-    chosen = []
-    for i, row in enumerate(rows):
-        rest = row - basis.T @ (basis @ row)
-        rest = rest - basis.T @ (basis @ rest)
+    basis = np.zeros((min(limit, m), q))
+    chosen: list[int] = []
+    for i in range(m):
+        rest = _orthogonal_rest(basis[: len(chosen)], rows[i])
         norm = np.linalg.norm(rest)
-        if norm > 1e-9 * max(np.linalg.norm(row), 1e-300):
-            basis = np.vstack([basis, rest / norm])
-            chosen.append(index[i])
+        if norm > 1e-9 * max(np.linalg.norm(rows[i]), 1e-300):
+            basis[len(chosen)] = rest / norm
+            chosen.append(i)
             if len(chosen) == limit:
                 break
-    return np.asarray(chosen, dtype=np.intp)
+    return np.asarray(index, dtype=np.intp)[np.asarray(chosen, dtype=np.intp)]
 
 
-def _null_space(matrix: np.ndarray) -> np.ndarray:
-    """Orthonormal null-space basis; economy SVD for tall matrices (never an m x m factor)."""
+class RowBlock:
+    """Rows ``index`` of an augmented design (``RowDesign``), split by their structure.
+
+    A penalty pseudo-row is a *unit row* ``s e_j``: it pins coefficient ``j`` and enters ``A'd``
+    in column ``j`` alone. Kept as (column, sign) pairs, only the *dense* rows (observations,
+    extra rows, dropped pseudo-rows, which are zero) are formed, and every factorisation works
+    on the dense rows and the columns no unit row pins: with ``p >> n`` the zero set of a lasso
+    vertex holds thousands of pseudo-rows but few observations, and ``A_Z`` as a dense
+    ``q x q`` matrix would make the certificate ``O(q^3)``.
+
+    Parameters
+    ----------
+    aug : RowDesign
+    index : array-like of int
+        Rows of ``aug``.
+
+    Attributes
+    ----------
+    index : ndarray of int
+    unit, dense : ndarray of int
+        Positions (into ``index``) of the unit and of the dense rows.
+    unit_col : ndarray of int
+        Column of ``A`` of each unit row; ``unit_sign`` its sign (+-1).
+    rows : ndarray of shape (len(dense), n_columns)
+        The dense rows.
+    """
+
+    def __init__(self, aug, index) -> None:
+        index = np.asarray(index, dtype=np.intp).ravel()
+        n, k = aug.n_samples, aug.penalized.size
+        self.index, self.q = index, aug.n_columns
+        pos = index - n
+        col = np.full(index.size, -1, dtype=np.intp)
+        pseudo = np.flatnonzero((pos >= 0) & (pos < 2 * k))
+        col[pseudo] = aug.penalized[pos[pseudo] % k]
+        unit = col >= 0
+        self.unit = np.flatnonzero(unit)
+        self.unit_col = aug.offset + col[unit]
+        self.unit_sign = np.where(pos[unit] < k, 1.0, -1.0)
+        self.dense = np.flatnonzero(~unit)
+        self.rows = aug.rows(index[self.dense])
+
+    @property
+    def size(self) -> int:
+        """Number of rows."""
+        return self.index.size
+
+    def pinned(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(columns, positions)``: the columns unit rows pin, and the first unit row (its
+        position into ``index``) of each."""
+        cols, first = np.unique(self.unit_col, return_index=True)
+        return cols, self.unit[first]
+
+    def matvec(self, beta: np.ndarray) -> np.ndarray:
+        """``A_Z @ beta``."""
+        out = np.empty(self.size)
+        out[self.dense] = self.rows @ beta
+        out[self.unit] = self.unit_sign * beta[self.unit_col]
+        return out
+
+    def abs_matvec(self, abs_beta: np.ndarray) -> np.ndarray:
+        """``|A_Z| @ abs_beta``."""
+        out = np.empty(self.size)
+        out[self.dense] = np.abs(self.rows) @ abs_beta
+        out[self.unit] = abs_beta[self.unit_col]
+        return out
+
+    def times(self, matrix: np.ndarray) -> np.ndarray:
+        """``A_Z @ matrix`` for a ``(n_columns, r)`` matrix."""
+        out = np.empty((self.size, matrix.shape[1]))
+        out[self.dense] = self.rows @ matrix
+        out[self.unit] = self.unit_sign[:, None] * matrix[self.unit_col]
+        return out
+
+    def rmatvec(self, d: np.ndarray, absolute: bool = False) -> np.ndarray:
+        """``A_Z' d`` (``|A_Z|' d`` with ``absolute``) for ``d`` of length ``len(index)``."""
+        rows = np.abs(self.rows) if absolute else self.rows
+        out = rows.T @ d[self.dense]
+        unit = d[self.unit] if absolute else self.unit_sign * d[self.unit]
+        np.add.at(out, self.unit_col, unit)
+        return out
+
+
+def independent_rows_of(aug, index, limit: int | None = None) -> np.ndarray:
+    """:func:`independent_rows` for rows of an augmented design, exploiting its unit rows.
+
+    The same greedy choice in the given order, with the orthonormal basis kept on the columns
+    no accepted unit row pins: a unit row ``e_j`` is independent when ``1 - ||B e_j||^2`` is
+    not ~0, and accepting it zeroes column ``j`` of the basis and re-orthonormalises it by a
+    rank-one correction. Cost ``O(m r q)`` for ``r`` accepted dense rows, where Gram-Schmidt
+    on the dense rows of ``A`` costs ``O(m q^2)`` once thousands of pseudo-rows are among them.
+    """
+    block = RowBlock(aug, index)
+    q = block.q
+    limit = q if limit is None else min(limit, q)
+    is_unit = np.zeros(block.size, dtype=bool)
+    is_unit[block.unit] = True
+    where = np.zeros(block.size, dtype=np.intp)
+    where[block.unit] = np.arange(block.unit.size)
+    where[block.dense] = np.arange(block.dense.size)
+    basis = np.zeros((min(limit, block.dense.size), q))
+    free = np.ones(q)
+    chosen: list[int] = []
+    r = 0
+    for i in range(block.size):
+        if is_unit[i]:
+            j = int(block.unit_col[where[i]])
+            if free[j] == 0.0 or not _accept_unit(basis[:r], j):
+                continue
+            free[j] = 0.0
+        else:
+            row = block.rows[where[i]]
+            rest = _orthogonal_rest(basis[:r], row * free)
+            norm = np.linalg.norm(rest)
+            if not norm > 1e-9 * max(np.linalg.norm(row), 1e-300):
+                continue
+            basis[r] = rest / norm
+            r += 1
+        chosen.append(i)
+        if len(chosen) == limit:
+            break
+    return block.index[np.asarray(chosen, dtype=np.intp)]
+
+
+def _accept_unit(basis: np.ndarray, j: int) -> bool:
+    """Whether ``e_j`` is independent of the orthonormal rows ``basis``; if so, column ``j`` of
+    ``basis`` is zeroed and its rows made orthonormal again (in place)."""
+    b = basis[:, j].copy()
+    nb = float(b @ b)
+    if not 1.0 - nb > 1e-18:
+        return False
+    if nb == 0.0:
+        return True
+    basis[:, j] = 0.0
+    if 1.0 - nb > 1e-4:
+        # (B - b e_j') has Gram matrix I - b b', whose inverse square root is I + c b b'.
+        c = (1.0 / np.sqrt(1.0 - nb) - 1.0) / nb
+        basis += c * np.outer(b, b @ basis)
+    else:  # nearly dependent: a fresh orthonormalisation is more accurate
+        basis[:] = np.linalg.qr(basis.T)[0].T
+    return True
+
+
+def _svd_solve(matrix: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum-norm least-squares solution and orthonormal null-space basis, from one SVD
+    (economy for tall matrices: never an ``m x m`` factor). Singular values below
+    ``NULL_SPACE_RCOND * s_max`` count as zero in both."""
     m, q = matrix.shape
-    _, s, vt = np.linalg.svd(matrix, full_matrices=m < q)
+    u, s, vt = np.linalg.svd(matrix, full_matrices=m < q)
     rank = numerical_rank(s, NULL_SPACE_RCOND)
-    return vt[rank:].T
+    solution = vt[:rank].T @ ((u[:, :rank].T @ rhs) / s[:rank])
+    return solution, vt[rank:].T
 
 
-def _fixed_columns(rows: np.ndarray, rhs: np.ndarray) -> dict[int, float]:
-    """Coefficients pinned by a row with a single non-zero entry (a penalty pseudo-row pins
-    ``b_j = 0``): solved by one division, so such a zero is exactly ``0.0``."""
+def _fixed_columns(rows: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients pinned by a row with a single non-zero entry, as ``(columns, values)``:
+    solved by one division, so such a zero is exactly ``0.0``. The first such row of a column
+    decides it."""
     nonzero = rows != 0.0
-    fixed: dict[int, float] = {}
-    for i in np.flatnonzero(np.count_nonzero(nonzero, axis=1) == 1):
-        j = int(np.argmax(nonzero[i]))
-        fixed.setdefault(j, float(rhs[i] / rows[i, j]))
-    return fixed
+    single = np.flatnonzero(np.count_nonzero(nonzero, axis=1) == 1)
+    if single.size == 0:
+        return single, np.empty(0)
+    cols = np.argmax(nonzero[single], axis=1)
+    cols, first = np.unique(cols, return_index=True)
+    single = single[first]
+    return cols, rhs[single] / rows[single, cols]
 
 
 def _vertex_solve(scaled: np.ndarray, rhs: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -105,49 +263,95 @@ def solve_rows(rows: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """
     q = rows.shape[1]
     particular = np.zeros(q)
-    fixed = _fixed_columns(rows, rhs)
-    if fixed:
-        cols = np.fromiter(fixed, dtype=np.intp)
-        particular[cols] = np.fromiter(fixed.values(), dtype=float)
-        rhs = rhs - rows[:, cols] @ particular[cols]
+    cols, values = _fixed_columns(rows, rhs)
+    if cols.size:
+        particular[cols] = values
+        rhs = rhs - rows[:, cols] @ values
     scale = np.abs(rows).max(axis=0, initial=0.0)
     pinned = np.zeros(q, dtype=bool)
-    pinned[list(fixed)] = True
+    pinned[cols] = True
     scale[pinned] = 0.0
     used = np.flatnonzero(scale > 0.0)
     unused = np.flatnonzero((scale == 0.0) & ~pinned)
-    null_parts = [np.eye(q)[:, unused]]
+    null = np.zeros((q, unused.size))
+    null[unused, np.arange(unused.size)] = 1.0
     if used.size:
         scaled = rows[:, used] / scale[used]
-        solution = lstsq(scaled, rhs, lapack_driver="gelsd")[0]
-        null_used = _null_space(scaled)
+        solution, null_used = _svd_solve(scaled, rhs)
         if null_used.shape[1]:
             null_used, _ = np.linalg.qr(null_used / scale[used, None])
             particular[used] = solution / scale[used]
             particular[used] -= null_used @ (null_used.T @ particular[used])
             embedded = np.zeros((q, null_used.shape[1]))
             embedded[used] = null_used
-            null_parts.append(embedded)
+            null = np.hstack([null, embedded])
         else:
             particular[used] = _vertex_solve(scaled, rhs, solution) / scale[used]
-    return particular, np.hstack(null_parts)
+    return particular, null
 
 
-_ABS_CACHE: list = [None, None]  # [weak reference to X, |X|]
+def solve_block(block: RowBlock, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`solve_rows` for the rows of a :class:`RowBlock`: the unit rows pin their columns
+    (exactly; the first row of a column decides it) and only the dense rows on the remaining
+    columns are factorised."""
+    q = block.q
+    particular = np.zeros(q)
+    cols, first = block.pinned()
+    particular[cols] = rhs[first] * block.unit_sign[np.searchsorted(block.unit, first)]
+    if cols.size == 0:
+        return solve_rows(block.rows, rhs[block.dense])
+    free = np.ones(q, dtype=bool)
+    free[cols] = False
+    free_cols = np.flatnonzero(free)
+    rest = rhs[block.dense] - block.rows[:, cols] @ particular[cols]
+    part, null_free = solve_rows(block.rows[:, free_cols], rest)
+    particular[free_cols] = part
+    null = np.zeros((q, null_free.shape[1]))
+    null[free_cols] = null_free
+    return particular, null
+
+
+class _AbsCache:
+    """``|X|`` and its column maxima, built once per design: a backend's own certificate and the
+    finisher's see the same ``X``. Two entries (a backend may hold ``X`` in another layout),
+    dropped when ``X`` is."""
+
+    def __init__(self) -> None:
+        self.entries: list = []  # [weak reference to X, |X|, column maxima or None]
+
+    def get(self, X) -> list:
+        for entry in self.entries:
+            if entry[0]() is X:
+                return entry
+        entry = [None, abs(X) if sp.issparse(X) else np.abs(X), None]
+        try:
+            entry[0] = weakref.ref(X)
+        except TypeError:  # an X type without weak references: no cache
+            return entry
+        self.entries = [entry, *[e for e in self.entries if e[0]() is not None][:1]]
+        return entry
+
+
+_ABS_CACHE = _AbsCache()
 
 
 def abs_design(aug):
-    """``|X|``, built once per design: a backend's own certificate and the finisher's see the
-    same ``X`` (a one-entry cache, dropped when ``X`` is)."""
-    X = aug.X
-    ref, cached = _ABS_CACHE
-    if ref is None or ref() is not X:
-        cached = abs(X) if sp.issparse(X) else np.abs(X)
-        try:
-            _ABS_CACHE[:] = [weakref.ref(X), cached]
-        except TypeError:  # an X type without weak references: no cache
-            pass
-    return cached
+    """``|X|`` of the design, cached per ``X``."""
+    return _ABS_CACHE.get(aug.X)[1]
+
+
+def column_magnitude(aug) -> np.ndarray:
+    """Largest ``|A_ij|`` over the observations, per column of ``A`` (1 for the intercept);
+    cached per ``X``."""
+    entry = _ABS_CACHE.get(aug.X)
+    if entry[2] is None:
+        abs_X = entry[1]
+        if sp.issparse(abs_X):
+            top = abs_X.max(axis=0).toarray().ravel() if abs_X.nnz else np.zeros(abs_X.shape[1])
+        else:
+            top = np.max(abs_X, axis=0, initial=0.0)
+        entry[2] = top
+    return np.concatenate([[1.0] * aug.offset, entry[2]])
 
 
 def row_magnitude(aug, beta: np.ndarray) -> np.ndarray:
@@ -158,7 +362,15 @@ def row_magnitude(aug, beta: np.ndarray) -> np.ndarray:
     abs_beta = np.abs(beta)
     obs = np.asarray(abs_design(aug) @ abs_beta[off:]).ravel() + (abs_beta[0] if off else 0.0)
     pen = abs_beta[off + aug.penalized]
-    return np.abs(aug.y) + np.concatenate([obs, pen, pen])
+    out = np.abs(aug.y)
+    n, k = aug.n_samples, aug.penalized.size
+    out[:n] += obs
+    out[n : n + k] += pen
+    out[n + k : n + 2 * k] += pen
+    if out.size > n + 2 * k:  # extra rows
+        extra = np.arange(n + 2 * k, out.size)
+        out[extra] += np.abs(aug.rows(extra)) @ abs_beta
+    return out
 
 
 def _least_distance(G: np.ndarray, h: np.ndarray) -> np.ndarray | None:
@@ -206,13 +418,17 @@ class _Coordinates:
 
 
 def _face(aug, dual):
-    """``(inside, sign)``: rows whose dual is inside its box, and +-1 for rows at a bound."""
+    """``(inside, sign)``: rows whose dual is inside its box, and a function giving +-1 for the
+    rows at a bound (0 inside; only needed when the face is more than a point)."""
     lower, upper = aug.dual_bounds()
     margin = DUAL_AT_BOUND_RTOL * aug.weights
     at_upper = dual >= upper - margin
     at_lower = dual <= lower + margin
-    inside = np.flatnonzero(~at_upper & ~at_lower)
-    sign = np.where(at_upper & ~at_lower, 1.0, np.where(at_lower & ~at_upper, -1.0, 0.0))
+    inside = np.flatnonzero(~(at_upper | at_lower))
+
+    def sign() -> np.ndarray:
+        return np.where(at_upper & ~at_lower, 1.0, np.where(at_lower & ~at_upper, -1.0, 0.0))
+
     return inside, sign
 
 
@@ -229,7 +445,7 @@ def _snap(aug, beta, inside, sign, active, metric):
     rows_index = np.union1d(inside, binding)
     if rows_index.size == 0:
         return None
-    particular, null = solve_rows(aug.rows(rows_index), aug.y[rows_index])
+    particular, null = solve_block(RowBlock(aug, rows_index), aug.y[rows_index])
     if null.shape[1] and metric is not None:
         T, e = metric
         particular = particular - null @ lstsq(T @ null, T @ particular + e)[0]
@@ -263,14 +479,15 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
         ``True`` when the face is a single point, ``False`` when it provably has more than one,
         ``None`` when that was not decided (then ``beta`` is ``beta_cert``).
     """
-    inside, sign = _face(aug, dual)
+    inside, signs = _face(aug, dual)
     if inside.size:
-        beta_p, null = solve_rows(aug.rows(inside), aug.y[inside])
+        beta_p, null = solve_block(RowBlock(aug, inside), aug.y[inside])
     else:
         beta_p, null = np.zeros(aug.shape[1]), np.eye(aug.shape[1])
     if null.shape[1] == 0:
         return beta_p, True
     coords = _Coordinates(beta_p, null, metric)
+    sign = signs()
     active = np.flatnonzero(sign != 0)
     excess_p = sign * (aug.matvec(beta_p) - aug.y)  # G z >= h with h = excess_p, G = -sign A N
     distance = np.abs(aug.residual(beta_cert))
@@ -281,7 +498,8 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
     working = set(order[:chunk].tolist())
     for _ in range(50):
         idx = np.fromiter(sorted(working), dtype=np.intp, count=len(working))
-        G, h = coords.constraints(-sign[idx, None] * (aug.rows(idx) @ null), excess_p[idx])
+        G, h = coords.constraints(-sign[idx, None] * RowBlock(aug, idx).times(null),
+                                  excess_p[idx])
         norms = np.linalg.norm(G, axis=1)
         keep = norms > 1e-12 * max(norms.max(initial=0.0), 1e-300)
         v = _least_distance(G[keep] / norms[keep, None], h[keep] / norms[keep])
@@ -304,7 +522,7 @@ def _face_is_point(aug, null, sign, active, excess_p) -> bool | None:
     if active.size > 200_000:
         return None
     k = null.shape[1]
-    G = -sign[active, None] * (aug.rows(active) @ null)
+    G = -sign[active, None] * RowBlock(aug, active).times(null)
     h = excess_p[active]
     direction = np.random.default_rng(0).standard_normal(k)
     lowest = []

@@ -38,9 +38,17 @@ import scipy.sparse as sp
 from scipy.linalg import lstsq
 from scipy.optimize import linprog
 
-from ._canonical import abs_design, canonical_point, independent_rows, row_magnitude, solve_rows
+from ._canonical import (
+    RowBlock,
+    abs_design,
+    canonical_point,
+    column_magnitude,
+    independent_rows_of,
+    row_magnitude,
+    solve_block,
+)
 from ._design import RowDesign
-from ._problem import QuantileProblem, SolverResult
+from ._problem import QuantileProblem, SolverResult, Status
 from ._scaling import equilibrate
 from ._tolerances import DUAL_BOX_RTOL, DUALITY_GAP_RTOL, ZERO_RESIDUAL_RTOL
 
@@ -64,16 +72,6 @@ class Certificate:
     message: str
 
 
-def _column_magnitude(aug: RowDesign) -> np.ndarray:
-    """Largest ``|A_ij|`` over the observations, per column (1 for the intercept)."""
-    abs_X = abs_design(aug)
-    if sp.issparse(abs_X):
-        top = abs_X.max(axis=0).toarray().ravel() if abs_X.nnz else np.zeros(abs_X.shape[1])
-    else:
-        top = np.max(abs_X, axis=0, initial=0.0)
-    return np.concatenate([[1.0] * aug.offset, top])
-
-
 def _zero_tolerance(aug: RowDesign, magnitude: np.ndarray, tol: float) -> np.ndarray:
     """Per-row bound under which a residual is rounding. An observation's is ``tol`` times its
     own terms (``magnitude``, from :func:`row_magnitude`); a penalty pseudo-row's (residual
@@ -83,9 +81,10 @@ def _zero_tolerance(aug: RowDesign, magnitude: np.ndarray, tol: float) -> np.nda
     bound = tol * magnitude
     if k:
         scale = tol * np.max(magnitude[:n], initial=0.0)
-        column = _column_magnitude(aug)[aug.offset + aug.penalized]
+        column = column_magnitude(aug)[aug.offset + aug.penalized]
         pseudo = scale / np.maximum(column, 1e-300)
-        bound[n:] = np.concatenate([pseudo, pseudo])
+        bound[n : n + k] = pseudo
+        bound[n + k : n + 2 * k] = pseudo
     return np.maximum(bound, 1e-300)
 
 
@@ -96,19 +95,19 @@ def _zero_set(residual: np.ndarray, bound: np.ndarray, basis=None):
     return np.flatnonzero(zero)
 
 
-def _polish(aug: RowDesign, beta: np.ndarray, zero_set: np.ndarray) -> np.ndarray:
-    """Move ``beta`` the least distance that makes it interpolate the rows in ``zero_set``."""
-    if zero_set.size == 0:
+def _polish(aug: RowDesign, beta: np.ndarray, block: RowBlock) -> np.ndarray:
+    """Move ``beta`` the least distance that makes it interpolate the rows of ``block``."""
+    if block.size == 0:
         return beta
-    rows = aug.rows(zero_set)
+    target = aug.y[block.index]
     # Solve for the interpolating point from scratch (not as a correction to beta) so that a
     # vertex comes out exact, zeros included; only beta's null-space component is kept.
-    particular, null = solve_rows(rows, aug.y[zero_set])
+    particular, null = solve_block(block, target)
     polished = particular + null @ (null.T @ beta)
     # Keep the polish only if it really interpolates (the rows may be inconsistent when the
     # candidate was not near a vertex).
-    misfit = np.abs(rows @ polished - aug.y[zero_set])
-    terms = np.abs(aug.y[zero_set]) + np.abs(rows) @ np.abs(polished)
+    misfit = np.abs(block.matvec(polished) - target)
+    terms = np.abs(target) + block.abs_matvec(np.abs(polished))
     if np.all(misfit <= 1e-8 * np.maximum(terms, 1e-300)):
         return polished
     return beta
@@ -119,63 +118,127 @@ def _in_box(d, lower, upper) -> bool:
     return d is not None and bool(np.all(d >= lower - slack) and np.all(d <= upper + slack))
 
 
-def _direct_dual(rows_t, rhs, rhs_scale, lower, upper, hint):
+def _unit_boxes(block: RowBlock, lower, upper):
+    """The unit rows of each pinned column as one variable ``T_j = sum_u s_u d_u``: returns
+    ``(columns, group of each unit row, low_T, width_T)``. ``T_j`` ranges over the sum of the
+    rows' (signed) boxes; a pseudo-row pair ``+-e_j`` gives ``[-w_j, w_j]``."""
+    sign = block.unit_sign
+    lo, hi = lower[block.unit], upper[block.unit]
+    columns, group = np.unique(block.unit_col, return_inverse=True)
+    low = np.bincount(group, weights=np.where(sign > 0, lo, -hi), minlength=columns.size)
+    width = np.bincount(group, weights=hi - lo, minlength=columns.size)
+    return columns, group.ravel(), low, width
+
+
+def _spread_units(block: RowBlock, d: np.ndarray, share: np.ndarray, group, lower, upper):
+    """Every unit row of a column at the same relative place ``share`` in its box (sign
+    permitting), so that ``T_j = low_T + share * width_T`` (in place on ``d``)."""
+    s = share[group]
+    lo, hi = lower[block.unit], upper[block.unit]
+    d[block.unit] = np.where(block.unit_sign > 0, lo + s * (hi - lo), hi - s * (hi - lo))
+
+
+def _with_units(block: RowBlock, d_dense, rhs, lower, upper):
+    """``d_Z`` from the dense rows' values: each pinned column's unit rows make up what its
+    equation still needs; ``None`` when that is outside their range."""
+    d = np.empty(block.size)
+    d[block.dense] = d_dense
+    if block.unit.size == 0:
+        return d
+    columns, group, low, width = _unit_boxes(block, lower, upper)
+    need = rhs[columns] - block.rows[:, columns].T @ d_dense
+    share = np.divide(need - low, width, out=np.zeros_like(low), where=width > 0)
+    if np.any(share < -DUAL_BOX_RTOL) or np.any(share > 1.0 + DUAL_BOX_RTOL):
+        return None
+    _spread_units(block, d, np.clip(share, 0.0, 1.0), group, lower, upper)
+    return d
+
+
+def _direct_dual(block: RowBlock, rhs, rhs_scale, lower, upper, hint):
     """Cheap candidates for ``d_Z`` before any LP: ``0`` when nothing needs balancing (an exact
     fit: ``0`` is inside every box, the most interior point there is), the square solve at a
     non-degenerate vertex, the backend's dual corrected onto the equalities, and the
-    minimum-norm solution of the equalities. ``rhs_scale`` is the size of the terms ``rhs`` is
-    summed from; equalities are judged against it and ``|A_Z|'|d_Z|``."""
+    minimum-norm solution of the equalities. Only the dense rows on the columns no unit row
+    pins are solved for; the unit rows make up the rest (:func:`_with_units`). ``rhs_scale``
+    is the size of the terms ``rhs`` is summed from; equalities are judged against it and
+    ``|A_Z|'|d_Z|``."""
     # Half the certificate's slack, so that a candidate accepted here passes its final check.
     if np.all(np.abs(rhs) <= 0.5 * DUAL_BOX_RTOL * rhs_scale):
-        return np.zeros(rows_t.shape[1])
-    starts = []
-    if rows_t.shape[1] == rows_t.shape[0]:
+        return np.zeros(block.size)
+    free = np.ones(block.q, dtype=bool)
+    free[block.unit_col] = False
+    rows_t = block.rows[:, free].T
+    target = rhs[free]
+    lo, hi = lower[block.dense], upper[block.dense]
+    m, f = rows_t.shape[1], rows_t.shape[0]
+    starts = [np.empty(0)] if m == 0 else []
+    if m == f and m:
         try:
-            starts.append(np.linalg.solve(rows_t, rhs))
+            starts.append(np.linalg.solve(rows_t, target))
         except np.linalg.LinAlgError:
             pass
-    if hint is not None:
+    if hint is not None and m:
         # A backend's own dual is usually right up to rounding: clip it to the box and take the
-        # least change that restores A_Z' d_Z = rhs.
-        start = np.clip(hint, lower, upper)
-        starts.append(start + lstsq(rows_t, rhs - rows_t @ start, lapack_driver="gelsd")[0])
-    if rows_t.shape[1] > rows_t.shape[0]:
-        starts.append(lstsq(rows_t, rhs, lapack_driver="gelsd")[0])
-    abs_rows = np.abs(rows_t)
-    for d in starts:
-        if not _in_box(d, lower, upper):
+        # least change that restores the equalities.
+        start = np.clip(hint[block.dense], lo, hi)
+        starts.append(start + lstsq(rows_t, target - rows_t @ start, lapack_driver="gelsd")[0])
+    if m > f:
+        starts.append(lstsq(rows_t, target, lapack_driver="gelsd")[0])
+    for d_dense in starts:
+        if not _in_box(d_dense, lo, hi):
             continue
-        d = np.clip(d, lower, upper)
-        slack = 0.5 * DUAL_BOX_RTOL * (rhs_scale + abs_rows @ np.abs(d))
-        if np.all(np.abs(rows_t @ d - rhs) <= slack):
+        d = _with_units(block, np.clip(d_dense, lo, hi), rhs, lower, upper)
+        if d is None:
+            continue
+        slack = 0.5 * DUAL_BOX_RTOL * (rhs_scale + block.rmatvec(np.abs(d), absolute=True))
+        if np.all(np.abs(block.rmatvec(d) - rhs) <= slack):
             return d
     return None
 
 
-def _dual_on_zero_set(aug, zero_set, rhs, rhs_scale, lower, upper, hint=None):
-    """Find ``d_Z`` in ``[lower, upper]`` with ``A_Z' d_Z = rhs``; ``None`` if there is none."""
-    if zero_set.size == 0:
+def _dual_on_zero_set(block: RowBlock, rhs, rhs_scale, lower, upper, hint=None):
+    """Find ``d_Z`` in ``[lower, upper]`` with ``A_Z' d_Z = rhs``; ``None`` if there is none.
+    ``lower``, ``upper`` and ``hint`` are indexed like ``block.index``."""
+    if block.size == 0:
         return np.empty(0) if np.all(np.abs(rhs) <= DUAL_BOX_RTOL * rhs_scale) else None
-    rows_t = aug.rows(zero_set).T
-    d = _direct_dual(rows_t, rhs, rhs_scale, lower, upper, hint)
+    d = _direct_dual(block, rhs, rhs_scale, lower, upper, hint)
     if d is not None:
         return d
-    # Degenerate vertex (more interpolated rows than unknowns) or singular basis: an LP. Rows
-    # of A_Z that are identical (ties, duplicated or discrete data) are merged first: their
-    # boxes add up, and each member later sits at the same relative place in its own box.
-    groups, member = np.unique(rows_t.T, axis=0, return_inverse=True)
+    # Degenerate vertex (more interpolated rows than unknowns) or singular basis: an LP. Dense
+    # rows that are identical (ties, duplicated or discrete data) are merged first: their
+    # boxes add up, and each member later sits at the same relative place in its own box. The
+    # unit rows of a pinned column are one variable (:func:`_unit_boxes`).
+    groups, member = np.unique(block.rows, axis=0, return_inverse=True)
     member = member.ravel()
     n_groups = groups.shape[0]
-    low = np.bincount(member, weights=lower, minlength=n_groups)
-    width = np.bincount(member, weights=upper - lower, minlength=n_groups)
-    a_eq = sp.csr_matrix(groups.T)
-    if n_groups <= MAX_MARGIN_ROWS:
-        # Prefer dual values inside the box (max of the smallest relative margin) so that the
+    lo, hi = lower[block.dense], upper[block.dense]
+    low = np.bincount(member, weights=lo, minlength=n_groups)
+    width = np.bincount(member, weights=hi - lo, minlength=n_groups)
+    columns, group, unit_low, unit_width = _unit_boxes(block, lower, upper)
+    pick = sp.csr_matrix((np.ones(columns.size), (columns, np.arange(columns.size))),
+                         shape=(block.q, columns.size))
+    a_eq = sp.hstack([sp.csr_matrix(groups.T), pick], format="csr")
+    share = _margin_lp(a_eq, rhs, np.concatenate([low, unit_low]),
+                       np.concatenate([width, unit_width]))
+    if share is None:
+        return None
+    d = np.empty(block.size)
+    d[block.dense] = lo + share[:n_groups][member] * (hi - lo)
+    _spread_units(block, d, share[n_groups:], group, lower, upper)
+    return d
+
+
+def _margin_lp(a_eq, rhs, low, width):
+    """Relative places ``share`` in ``[0, 1]`` of variables ``x = low + share * width`` with
+    ``a_eq @ x = rhs``; ``None`` when infeasible."""
+    size = low.size
+    if size <= MAX_MARGIN_ROWS:
+        # Prefer values inside the box (max of the smallest relative margin) so that the
         # face read off from them has as many equalities as the data allow.
-        c = np.zeros(n_groups + 1)
+        c = np.zeros(size + 1)
         c[-1] = -1.0
         a_eq = sp.hstack([a_eq, sp.csr_matrix((a_eq.shape[0], 1))], format="csr")
-        eye = sp.identity(n_groups, format="csr")
+        eye = sp.identity(size, format="csr")
         margin = sp.csr_matrix(width[:, None])
         a_ub = sp.vstack([sp.hstack([-eye, margin]), sp.hstack([eye, margin])], format="csr")
         b_ub = np.concatenate([-low, low + width])
@@ -185,12 +248,12 @@ def _dual_on_zero_set(aug, zero_set, rhs, rhs_scale, lower, upper, hint=None):
     else:
         # Too many distinct rows for the margin LP to be cheap: any feasible point certifies,
         # and any optimal dual describes the same optimal face.
-        res = linprog(np.zeros(n_groups), A_eq=a_eq, b_eq=rhs,
+        res = linprog(np.zeros(size), A_eq=a_eq, b_eq=rhs,
                       bounds=np.column_stack([low, low + width]), method="highs")
     if res.status != 0:
         return None
-    share = np.clip((res.x[:n_groups] - low) / width, 0.0, 1.0)
-    return lower + share[member] * (upper - lower)
+    return np.clip(np.divide(res.x[:size] - low, width, out=np.zeros(size), where=width > 0),
+                   0.0, 1.0)
 
 
 def certify(aug: RowDesign, beta: np.ndarray, basis=None, dual=None) -> Certificate:
@@ -235,43 +298,49 @@ def certify(aug: RowDesign, beta: np.ndarray, basis=None, dual=None) -> Certific
 
 
 def _polished_zero_set(aug, beta, basis, tol):
-    """The rows ``beta`` (nearly) interpolates and ``beta`` polished onto them."""
+    """The rows ``beta`` (nearly) interpolates (as a :class:`RowBlock`), ``beta`` polished onto
+    them, its residual and the rows' magnitudes at the candidate."""
     residual = aug.y - aug.matvec(beta)
     # The rows' magnitudes are a scale, computed once: polishing moves beta by rounding.
-    bound = _zero_tolerance(aug, row_magnitude(aug, beta), tol)
+    magnitude = row_magnitude(aug, beta)
+    bound = _zero_tolerance(aug, magnitude, tol)
     zero_set = _zero_set(residual, bound, basis)
-    if basis is not None or zero_set.size > aug.shape[1]:
+    if basis is not None:
         # An approximate backend may name more rows than a vertex interpolates, or dependent
         # ones (collinear columns); keep the rows that are exactly zero plus the independent
-        # rows nearest to zero, and let the polish decide the rest.
+        # rows nearest to zero, and let the polish decide the rest. (Without a basis every row
+        # of the zero set is exactly zero: nothing to choose.)
         exact = _zero_set(residual, bound)
         ordered = zero_set[np.argsort(np.abs(residual[zero_set]), kind="stable")]
-        zero_set = np.union1d(exact, independent_rows(aug.rows(ordered), ordered))
+        zero_set = np.union1d(exact, independent_rows_of(aug, ordered))
+    block = RowBlock(aug, zero_set)
     for _ in range(3):
-        beta = _polish(aug, beta, zero_set)
+        beta = _polish(aug, beta, block)
         residual = aug.y - aug.matvec(beta)
         grown = _zero_set(residual, bound, zero_set)
         if grown.size == zero_set.size:
             break
         zero_set = grown
-    return beta, residual, zero_set
+        block = RowBlock(aug, zero_set)
+    return beta, residual, block, magnitude
 
 
 def duality_gap(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, terms=None,
-                residual=None) -> tuple[float, bool]:
+                residual=None, imbalance=None) -> tuple[float, bool]:
     """Gap of ``(beta, dual)`` and whether ``dual`` is feasible, both without cancellation.
 
     With ``A'd = 0`` the gap ``loss - y'd`` equals ``sum_i (w_i rho_tau(r_i) - d_i r_i)``, a sum
     of complementary-slackness terms that are each >= 0 for ``d`` in its box, so no digits are
     lost to ``y``'s offset or scale. Feasibility ``A'd = 0`` is judged per column against the
     terms it sums (``|A|'|d|``, or ``terms`` when given), so a column multiplied by 1e-10 is
-    checked as strictly as any.
+    checked as strictly as any. ``residual`` (``y - A beta``) and ``imbalance`` (``A'd``) may
+    be passed when already known.
     """
     residual = aug.residual(beta) if residual is None else residual
     lower, upper = aug.dual_bounds()
     slack = np.where(residual >= 0, upper - dual, lower - dual) * residual
     gap = float(np.sum(slack)) / aug.weight_sum
-    imbalance = np.abs(aug.rmatvec(dual))
+    imbalance = np.abs(aug.rmatvec(dual) if imbalance is None else imbalance)
     if terms is None:
         terms = _column_terms(aug, np.abs(dual))
     feasible = bool(np.all(imbalance <= DUAL_BOX_RTOL * terms)
@@ -286,28 +355,36 @@ def _column_terms(aug: RowDesign, abs_dual: np.ndarray) -> np.ndarray:
     terms[off:] = np.asarray(abs_design(aug).T @ abs_dual[:n]).ravel()
     if off:
         terms[0] = abs_dual[:n].sum()
-    terms[off + aug.penalized] += abs_dual[n:n + k] + abs_dual[n + k:]
+    live = aug.penalized >= 0
+    terms[off + aug.penalized[live]] += (abs_dual[n:n + k] + abs_dual[n + k:n + 2 * k])[live]
+    if abs_dual.size > n + 2 * k:  # extra rows
+        extra = np.arange(n + 2 * k, abs_dual.size)
+        terms += np.abs(aug.rows(extra)).T @ abs_dual[extra]
     return terms
 
 
-def _gap_is_small(aug: RowDesign, beta: np.ndarray, gap: float, loss: float) -> bool:
-    """Within ``DUAL_BOX_RTOL`` of the objective, or within rounding of the fit (objective ~0)."""
+def _gap_is_small(aug: RowDesign, beta: np.ndarray, gap: float, loss: float,
+                  magnitude=None) -> bool:
+    """Within ``DUAL_BOX_RTOL`` of the objective, or within rounding of the fit (objective ~0).
+    ``magnitude`` (:func:`row_magnitude` near ``beta``) may be passed when already known."""
     if gap <= DUALITY_GAP_RTOL * loss:
         return True
-    fit = float(aug.weights @ row_magnitude(aug, beta)) / aug.weight_sum
+    magnitude = row_magnitude(aug, beta) if magnitude is None else magnitude
+    fit = float(aug.weights @ magnitude) / aug.weight_sum
     return gap <= DUALITY_GAP_RTOL * loss + ROUNDING * fit
 
 
 def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
     beta = np.asarray(beta, dtype=float)
-    beta, residual, zero_set = _polished_zero_set(aug, beta, basis, tol)
+    beta, residual, block, magnitude = _polished_zero_set(aug, beta, basis, tol)
+    zero_set = block.index
     lower, upper = aug.dual_bounds()
     dual = np.where(residual > 0, upper, lower)
     dual[zero_set] = 0.0
-    rhs = -aug.rmatvec(dual)
+    outside = aug.rmatvec(dual)  # A'd over the rows off the zero set
     rhs_scale = _column_terms(aug, np.abs(dual))
     d_zero = _dual_on_zero_set(
-        aug, zero_set, rhs, rhs_scale, lower[zero_set], upper[zero_set],
+        block, -outside, rhs_scale, lower[zero_set], upper[zero_set],
         None if hint is None else hint[zero_set],
     )
     weighted = aug.weights * np.where(residual >= 0, aug.tau * residual,
@@ -317,14 +394,93 @@ def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certi
         return Certificate(beta, None, zero_set, False, float("nan"), loss,
                            "no dual certificate: the candidate is not optimal")
     dual[zero_set] = d_zero
-    # |A|'|d| = the terms outside Z (computed above) + those of the few rows in Z.
-    terms = rhs_scale + np.abs(aug.rows(zero_set)).T @ np.abs(d_zero)
-    gap, feasible = duality_gap(aug, beta, dual, terms, residual)
-    certified = feasible and _gap_is_small(aug, beta, gap, loss)
+    # |A|'|d| and A'd: the terms outside Z (computed above) + those of the rows in Z.
+    terms = rhs_scale + block.rmatvec(np.abs(d_zero), absolute=True)
+    imbalance = outside + block.rmatvec(d_zero)
+    gap, feasible = duality_gap(aug, beta, dual, terms, residual, imbalance)
+    certified = feasible and _gap_is_small(aug, beta, gap, loss, magnitude)
     message = "optimal (dual certificate)" if certified else (
         f"dual certificate failed: gap={gap:.3g}, dual feasible={feasible}"
     )
     return Certificate(beta, dual, zero_set, bool(certified), gap, loss, message)
+
+
+def verify(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, zero_set=None
+           ) -> Certificate | None:
+    """The certificate a backend hands over, checked rather than recomputed.
+
+    ``(beta, dual)`` must pass the final test of :func:`certify` (``dual`` in its box, ``A'd = 0``
+    per column against ``|A|'|d|``, a gap within tolerance): three products with ``A`` where
+    :func:`certify` needs five, and no polish or dual solve. Meant for a point that
+    :func:`certify` already polished (:func:`certified_result`); anything else should go
+    through :func:`certify`.
+
+    Parameters
+    ----------
+    aug : RowDesign
+    beta : ndarray of shape (n_columns,)
+        The certified point.
+    dual : ndarray of shape (n_rows,)
+        Its dual certificate.
+    zero_set : array of int, optional
+        The rows ``beta`` interpolates (those with an exactly zero residual when not given).
+
+    Returns
+    -------
+    Certificate or None
+        ``None`` when the pair does not prove optimality.
+    """
+    if np.shape(dual) != (aug.shape[0],):
+        return None
+    beta = np.asarray(beta, dtype=float)
+    residual = aug.residual(beta)
+    gap, feasible = duality_gap(aug, beta, dual, residual=residual)
+    loss = aug.loss(residual=residual)
+    if not (feasible and _gap_is_small(aug, beta, gap, loss)):
+        return None
+    if zero_set is None:
+        zero_set = np.flatnonzero(residual == 0.0)
+    return Certificate(beta, np.asarray(dual, dtype=float), np.asarray(zero_set, dtype=np.intp),
+                       True, gap, loss, "optimal (dual certificate)")
+
+
+def certified_result(problem: QuantileProblem, aug: RowDesign, cert: Certificate,
+                     **fields) -> SolverResult:
+    """The result of a backend whose answer passed :func:`certify`: hands the certificate over,
+    so that :func:`finalize` verifies it (:func:`verify`) instead of certifying again.
+
+    A pseudo-row ``+-e_j`` in the certified zero set means ``b_j = 0`` at the optimum: the
+    coefficient is made exactly 0 (not the ~1e-30 a rejected polish may leave); the
+    verification then checks the point returned.
+
+    Parameters
+    ----------
+    problem : QuantileProblem
+        The problem ``cert`` is about.
+    aug : RowDesign
+        Its augmented design (``problem.augmented()``, in any layout).
+    cert : Certificate
+        A certified outcome of :func:`certify`.
+    **fields
+        Further fields of the :class:`~sklearn_lad._problem.SolverResult` (``n_iter``,
+        ``diagnostics``, ...).
+
+    Returns
+    -------
+    SolverResult
+    """
+    beta = cert.beta.copy()
+    n, k = aug.n_samples, aug.penalized.size
+    pseudo = cert.zero_set[(cert.zero_set >= n) & (cert.zero_set < n + 2 * k)] - n
+    if pseudo.size:
+        columns = aug.penalized[pseudo % k]
+        beta[aug.offset + columns[columns >= 0]] = 0.0
+    coef, intercept = problem.split(beta)
+    return SolverResult(
+        coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
+        status=Status.OPTIMAL, gap=cert.gap, message=cert.message, certified=True,
+        basis=cert.zero_set, dual=cert.dual, **fields,
+    )
 
 
 def finalize(problem: QuantileProblem, result: SolverResult) -> SolverResult:
@@ -358,7 +514,12 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     point minimises."""
     aug = problem.augmented()
     beta = problem.join(result.coef, result.intercept)
-    cert = certify(aug, beta, basis=result.basis, dual=result.dual)
+    cert = None
+    if result.certified and result.dual is not None:
+        # The backend ran the certificate itself (certified_result): check it, do not redo it.
+        cert = verify(aug, beta, result.dual, result.basis)
+    if cert is None:
+        cert = certify(aug, beta, basis=result.basis, dual=result.dual)
     if not cert.certified and problem.is_penalized:
         cert = _try_null_fit(problem, aug, beta, cert)
     if not cert.certified:

@@ -72,6 +72,7 @@ from ._problem import QuantileProblem, SolverResult
 from ._tolerances import ALPHA_MAX_MARGIN
 from ._validation import check_alpha_grid as _check_grid_params
 from ._validation import validated_problem as _validated_problem
+from ._working_set import use_working_set_path, working_set_path
 from .solvers import resolve_solver, run_solver
 
 __all__ = ["RouteCosts", "path_alphas", "path_solutions", "quantile_path"]
@@ -139,6 +140,10 @@ def _path(
         null = null_fit(work, solver, options)
         amax = alpha_max_at(work, null) * (1.0 + ALPHA_MAX_MARGIN)
         alphas = _alpha_grid(amax, n_alphas, eps)
+    if method == "homotopy" and use_working_set_path(work, solver):
+        # p >> n: every grid value on feature working sets (_working_set.py).
+        results, solver_name = working_set_path(work, alphas, solver, options)
+        return alphas, results, solver_name
     # The null fit is the answer from alpha_max up: the first warm start.
     if method == "warm_start":
         results, solver_name = _warm_start_path(work, alphas, null, solver, options,

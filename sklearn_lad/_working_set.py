@@ -29,27 +29,48 @@ from typing import Any
 
 import numpy as np
 
-from ._alpha_max import alpha_max_of
+from ._design import single_threaded_blas
+from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult
+from ._scaling import equilibrate
 from ._tolerances import WORKING_SET_DUAL_RTOL
+from ._vertex_check import check_vertex
 from .solvers._base import resolve_solver, run_solver
+from .solvers._interior_point import solve_exact
 
-__all__ = ["solve_with_working_set", "use_working_set"]
+__all__ = ["solve_with_working_set", "use_working_set", "use_working_set_path",
+           "working_set_path"]
 
-#: Features first put in ``W`` besides the unpenalised ones; doubled by every round.
-_INITIAL_SIZE = 50
-#: Rounds before giving up and solving the full problem (each at least doubles ``W``, so
-#: ``log2(p / 50)`` rounds reach every feature; the cap only guards against a stalled inner solver).
+#: Features first put in ``W`` besides the unpenalised ones (ranked at the null fit).
+_INITIAL_SIZE = 100
+#: Rounds before the certified rounds (or the full problem) take over; with pruning ``W`` does
+#: not double per round, and 5-15 rounds were measured (n = 200-500, p = 2,000-20,000).
 _MAX_ROUNDS = 40
-#: Minimum growth of ``W`` per round, as a fraction of its size (measured: see docs/lasso.md).
+#: Relative duality gap of the restricted interior-point fits: small enough that the rows the
+#: optimum interpolates have residuals below ``ZERO_RESIDUAL_RTOL`` (measured: 1e-8 was not).
+_IPM_TOL = 1e-11
+#: Rounds in which ``W`` is pruned to the last vertex's features (and the nearly tight ones)
+#: before growing; afterwards it only grows, so the rounds cannot cycle.
+_PRUNED_ROUNDS = 20
+#: Features a round adds: as many as the vertex has non-zeros, and at least ``_ADD_FRAC * n``
+#: up to ``_MAX_ADD`` (an optimum has at most n non-zeros; each added feature costs the next
+#: restricted fit about ``|W| (n + |W|)`` per Newton step, so the cap keeps W near n).
+_ADD_FRAC = 0.5
+_MAX_ADD = 500
+#: Zero features of ``W`` with ``|X_j'd| >= (1 - _KEEP_SLACK) lambda_j`` survive the pruning:
+#: 0.2-0.5 took half the rounds of 0-0.05 (n = 200, p = 2,000, alpha_max/5 and /10).
+_KEEP_SLACK = 0.3
+#: The path starts ``W`` at ``|X_j'd_prev| >= alpha - _STRONG_MARGIN (alpha_prev - alpha)``
+#: (1: the sequential strong rule); 0.25-1 measured within 10% of each other in Newton flops.
+_STRONG_MARGIN = 1.0
+#: Restricted-walk rounds per grid value, and simplex steps allowed in each, before the
+#: interior-point rounds take over.
+_WALK_ROUNDS = 4
+_WALK_STEPS = 100_000
+#: Minimum growth of ``W`` per round, as a fraction of its size.
 _GROWTH = 0.1
 #: ``p / n`` from which the estimators use working sets (``benchmarks/bench_highdim.py``).
 WORKING_SET_MIN_RATIO = 2.0
-# ... and only for alpha at least this fraction of alpha_max: below it the optimum has about n
-# non-zeros, the working set grows to the full problem's size and the rounds cost 1.8-2.7x a
-# full fit (measured at alpha_max/20; at alpha_max/5 working sets were 1.4-7x faster for
-# p >= 2n). The cut at alpha_max/10 lies between the two measured points.
-WORKING_SET_MIN_ALPHA_FRACTION = 0.1
 
 
 def use_working_set(problem: QuantileProblem, solver: str) -> bool:
@@ -70,9 +91,10 @@ def use_working_set(problem: QuantileProblem, solver: str) -> bool:
         return False
     if problem.n_features < WORKING_SET_MIN_RATIO * problem.n_samples:
         return False
-    if not resolve_solver(solver, problem).exact:
-        return False
-    return problem.alpha >= WORKING_SET_MIN_ALPHA_FRACTION * alpha_max_of(problem, solver)
+    # At every alpha: with the restricted fits uncertified and the end vertex tested on its own
+    # basis, working sets were 1.3-5x faster than the full fit from alpha_max/2 down to
+    # alpha_max/50 at n = 100, p = 200 and 400, and 2000x at n = 200, p = 2000 (docs/lasso.md).
+    return resolve_solver(solver, problem).exact
 
 
 def _restricted(problem: QuantileProblem, features: np.ndarray) -> QuantileProblem:
@@ -142,18 +164,98 @@ def _full_basis(problem, features, penalized_full, basis) -> np.ndarray | None:
     return out
 
 
+def _raw_fit(solver, problem, options, warm_start) -> SolverResult | None:
+    """A restricted fit without the shared certificate; ``None`` if it did not converge.
+
+    Only its point is used: the full problem's vertex test (:func:`check_vertex`) or the
+    certified rounds judge it. For ``"auto"`` and ``"fn"`` this is the shared Frisch-Newton
+    iteration run to its tolerance without its own vertex checks (measured 2-3x faster on
+    restricted problems of 250-600 features, where those checks rarely succeed: the
+    centre of the optimal face is rounded to a vertex by :func:`check_vertex` instead).
+    """
+    scaled, scaling = equilibrate(problem)
+    if solver in ("auto", "fn"):
+        design = scaled.augmented()
+        beta0 = None
+        if warm_start is not None:
+            beta0 = scaled.join(*scaling.to_scaled(*warm_start))
+        try:
+            with single_threaded_blas():
+                out = solve_exact(design, scaled.tau, beta0, tol=_IPM_TOL, exact=False)
+        except (np.linalg.LinAlgError, ValueError):
+            return None
+        if out.status != "converged" or not np.all(np.isfinite(out.beta)):
+            return None
+        coef, intercept = scaling.to_original(*scaled.split(out.beta))
+        return SolverResult(coef=coef, intercept=intercept, objective=np.nan, n_iter=out.n_iter)
+    cls = resolve_solver(solver, problem)
+    if cls.supports_warm_start and warm_start is not None:
+        warm_start = scaling.to_scaled(*warm_start)
+    else:
+        warm_start = None
+    with single_threaded_blas():
+        result = cls(**(options or {})).solve(scaled, warm_start=warm_start)
+    if result.status.failed or not result.status.converged or not np.all(
+            np.isfinite(result.coef)):
+        return None
+    return scaling.undo(problem, scaled, result)
+
+
+def _grow(in_set, slack, bound, size) -> None:
+    """Add the violated or tight features outside ``W`` (in place).
+
+    Every violated or tight one (most violated first, at most ``size`` of them so the rounds
+    stay O(log p)), and at least ``_GROWTH * size`` in all, topped up with the nearly tight
+    ones: each round costs a restricted fit, so adding the features likely to be violated next
+    saves rounds.
+    """
+    candidates = np.flatnonzero(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound))
+    outside = np.flatnonzero(~in_set)
+    order = outside[np.argsort(slack[outside] / bound[outside], kind="stable")]
+    n_add = max(min(candidates.size, size), int(np.ceil(_GROWTH * size)))
+    in_set[order[:n_add]] = True
+    in_set[candidates[slack[candidates] >= -WORKING_SET_DUAL_RTOL * bound[candidates]]] = True
+
+
+def _initial_set(problem, warm_start, initial=None) -> np.ndarray:
+    """``W`` of the first round: unpenalised features and the best ranked by the null fit.
+
+    ``initial`` (a mask over the features, from the path's previous grid value) replaces the
+    ranking; the warm start's non-zero features always join.
+    """
+    p = problem.n_features
+    bound = problem.penalty * problem.weight_sum
+    in_set = problem.penalty <= 0  # unpenalised features are always in W
+    support = np.zeros(p, dtype=bool) if warm_start is None else np.asarray(warm_start[0]) != 0
+    if initial is not None:
+        return in_set | support | initial
+    score = np.abs(_correlations(problem, _null_dual(problem)))
+    size = max(_INITIAL_SIZE, int(np.ceil((1.0 + _GROWTH) * support.sum())))
+    score = score + np.where(support, np.inf, 0.0)
+    score[in_set] = -np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ranked = np.argsort(-(score / np.where(bound > 0, bound, 1.0)), kind="stable")
+    in_set[ranked[: min(size, p - int(in_set.sum()))]] = True
+    return in_set
+
+
 def solve_with_working_set(
     problem: QuantileProblem,
     solver: str,
     options: dict[str, Any] | None = None,
     warm_start: tuple[Any, float] | None = None,
+    initial: np.ndarray | None = None,
 ) -> tuple[SolverResult, str]:
     """Solve a penalised problem exactly through a growing working set of features.
 
-    Each round solves the problem restricted to ``W`` with :func:`run_solver` (certified,
-    canonical), computes ``|X_j'd|`` for every feature with one product, and adds the violated
-    and tight features outside ``W`` (at least as many as ``W`` holds, most violated first).
-    It stops when none is left; the answer is then the full problem's certified canonical point.
+    Each round solves the problem restricted to ``W`` with the backend (no certificate yet),
+    rounds its point to a vertex of the full problem and tests it on its own basis
+    (:func:`~sklearn_lad._vertex_check.check_vertex`: one ``X'd`` product); a unique optimum
+    ends the search, certified. Otherwise the violated and tight features outside ``W`` join
+    it (at least as many as ``W`` holds, most violated first). Where the test cannot decide (a
+    degenerate vertex, ties, a non-unique optimum), the rounds continue with
+    :func:`run_solver`'s certified fits and the full dual check, which end at the full
+    problem's certified canonical point.
 
     Parameters
     ----------
@@ -165,11 +267,13 @@ def solve_with_working_set(
         The backend's ``solver_options``.
     warm_start : tuple of (ndarray, float) or None, default=None
         ``(coef, intercept)`` of a nearby solution: its non-zero features join ``W`` first.
+    initial : ndarray of bool or None, default=None
+        Features to start ``W`` with besides those (default: the best ranked by the null fit).
 
     Returns
     -------
     result : SolverResult
-        Coefficients over all features; ``dual`` and ``basis`` index the full augmented rows.
+        Coefficients over all features; ``dual`` indexes the full augmented rows.
     resolved_name : str
         The backend that ran the restricted fits.
 
@@ -185,54 +289,202 @@ def solve_with_working_set(
     >>> result.certified, result.coef.shape, int(np.argmax(np.abs(result.coef)))
     (True, (200,), 0)
     """
+    bound = problem.penalty * problem.weight_sum
+    in_set = _initial_set(problem, warm_start, initial)
+    name = resolve_solver(solver, _restricted(problem, np.flatnonzero(in_set))).name
+    start, n_iter = warm_start, 0
+    # Features added per round besides the vertex's own count: a support has at most n.
+    add = min(int(_ADD_FRAC * problem.n_samples), _MAX_ADD)
+    for rounds in range(_MAX_ROUNDS):
+        features = np.flatnonzero(in_set)
+        sub_start = None if start is None else (np.asarray(start[0])[features], start[1])
+        raw = _raw_fit(solver, _restricted(problem, features), options, sub_start)
+        if raw is None:
+            break
+        n_iter += raw.n_iter
+        coef = np.zeros(problem.n_features)
+        coef[features] = raw.coef
+        with single_threaded_blas():
+            check = check_vertex(problem, coef, raw.intercept)
+        if check.result is not None:
+            return dataclasses.replace(check.result, n_iter=n_iter), name
+        if check.xtd is None:
+            break
+        slack = bound - np.abs(check.xtd)
+        if not np.any(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)):
+            break  # the vertex failed on W itself (tight or degenerate there)
+        if rounds < _PRUNED_ROUNDS:
+            # Keep the rounded vertex's features only: the interior point leaves every feature
+            # of W slightly non-zero, and a restricted fit costs about |W|^2 (n + |W|).
+            keep = in_set & (slack <= _KEEP_SLACK * bound)
+            in_set = problem.penalty <= 0
+            in_set[check.support] = True
+            in_set |= keep
+        _grow(in_set, slack, bound, max(check.support.size, add))
+        start = (coef, raw.intercept)
+    return _certified_rounds(problem, solver, options, in_set, start)
+
+
+def _certified_rounds(problem, solver, options, in_set, start) -> tuple[SolverResult, str]:
+    """Rounds of certified restricted fits until no feature outside ``W`` is violated or tight.
+
+    The restricted canonical point, padded with zeros, is the full problem's (module
+    docstring); this handles every case the vertex test leaves open.
+    """
     p = problem.n_features
-    penalty = problem.penalty
-    bound = penalty * problem.weight_sum
-    penalized_full = np.flatnonzero(penalty > 0)
-    in_set = penalty <= 0  # unpenalised features are always in W
-    score = np.abs(_correlations(problem, _null_dual(problem)))
-    if warm_start is not None:
-        score = score + np.where(np.asarray(warm_start[0]) != 0, np.inf, 0.0)
-    score[in_set] = -np.inf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ranked = np.argsort(-(score / np.where(bound > 0, bound, 1.0)), kind="stable")
-    previous = intercept = None
-    grow = min(_INITIAL_SIZE, p - int(in_set.sum()))
-    in_set[ranked[:grow]] = True
-    start = None
+    bound = problem.penalty * problem.weight_sum
+    penalized_full = np.flatnonzero(problem.penalty > 0)
     for _ in range(_MAX_ROUNDS):
         features = np.flatnonzero(in_set)
-        if previous is not None:
-            # The last restricted optimum, padded with zeros, is feasible and near-optimal.
-            start = (np.where(in_set, previous, 0.0)[features], intercept)
-        result, name = run_solver(solver, _restricted(problem, features), options, start)
+        sub_start = None if start is None else (np.asarray(start[0])[features], start[1])
+        result, name = run_solver(solver, _restricted(problem, features), options, sub_start)
         if not result.certified or result.dual is None:
             break
         xtd = _correlations(problem, result.dual[: problem.n_samples])
-        corr = np.abs(xtd)
-        previous = np.zeros(p)
-        previous[features] = result.coef
-        intercept = result.intercept
+        coef = np.zeros(p)
+        coef[features] = result.coef
         # Tight counts as violated: those features may be non-zero in some optimum, and the
         # canonical point is only the full one's when every such feature is in W.
-        slack = bound - corr
-        candidates = np.flatnonzero(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound))
-        if candidates.size == 0:
-            coef = np.zeros(p)
-            coef[features] = result.coef
+        slack = bound - np.abs(xtd)
+        if not np.any(~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)):
             return dataclasses.replace(
                 result, coef=coef,
                 dual=_full_dual(problem, features, penalized_full, result, xtd, bound),
                 basis=_full_basis(problem, features, penalized_full, result.basis),
             ), name
-        # Add every violated or tight feature (most violated first, at most |W| of them so the
-        # rounds stay O(log p)), and at least _GROWTH * |W| features in all, topped up with the
-        # nearly tight ones: each round costs a restricted fit, so adding the features likely to
-        # be violated next saves rounds.
-        outside = np.flatnonzero(~in_set)
-        order = outside[np.argsort(slack[outside] / bound[outside], kind="stable")]
-        n_add = max(min(candidates.size, features.size), int(np.ceil(_GROWTH * features.size)))
-        in_set[order[:n_add]] = True
-        in_set[candidates[slack[candidates] >= -WORKING_SET_DUAL_RTOL * bound[candidates]]] = True
+        _grow(in_set, slack, bound, features.size)
+        start = (coef, result.intercept)
     # The restricted fits did not certify (or too many rounds): the full problem decides.
-    return run_solver(solver, problem, options, warm_start)
+    return run_solver(solver, problem, options, start)
+
+
+def use_working_set_path(problem: QuantileProblem, solver: str) -> bool:
+    """Whether the path and the cross-validation should solve every grid value on working sets.
+
+    Penalised problems with ``p >= 2n`` and an exact backend, at every ``alpha``: there the
+    homotopy's steps and certificates cost ``O(p)`` each, and the path reuses each grid value's
+    working set for the next (``benchmarks/bench_highdim.py``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> problem = QuantileProblem(X=np.ones((4, 40)), y=np.arange(4.0), tau=0.5)
+    >>> use_working_set_path(problem, "auto")
+    True
+    """
+    if problem.n_features < WORKING_SET_MIN_RATIO * problem.n_samples:
+        return False
+    if problem.penalty_factor is not None and not np.any(problem.penalty_factor > 0):
+        return False
+    return resolve_solver(solver, dataclasses.replace(problem, alpha=1.0)).exact
+
+
+def working_set_path(
+    problem: QuantileProblem, alphas: np.ndarray, solver: str, options: dict[str, Any] | None
+) -> tuple[list[SolverResult], str]:
+    """The certified solutions on a decreasing grid, each on a working set of features.
+
+    At each grid value the previous solution is tested first (the path is piecewise constant
+    in ``alpha``: one ``X'd`` product proves it still optimal); otherwise the working set
+    starts from the previous support and the sequential strong rule (Tibshirani et al. 2012,
+    JRSS-B 74(2)): features with ``|X_j'd| >= (2 alpha - alpha_prev) pi_j sum(w)`` at the
+    previous dual ``d``. The rule is a guess; the vertex test or the certified rounds decide.
+
+    Parameters
+    ----------
+    problem : QuantileProblem
+        The problem (its ``alpha`` is ignored).
+    alphas : ndarray
+        The grid, decreasing.
+    solver : str
+        ``"auto"`` or an exact backend for the restricted fits.
+    options : dict or None
+        The backend's ``solver_options``.
+
+    Returns
+    -------
+    results : list of SolverResult
+        One certified result per grid value.
+    resolved_name : str
+        The backend that ran the restricted fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((20, 100))
+    >>> y = X[:, 0] + 0.1 * rng.standard_normal(20)
+    >>> problem = QuantileProblem(X=X, y=y, tau=0.5)
+    >>> results, _ = working_set_path(problem, np.array([0.2, 0.1, 0.05]), "auto", None)
+    >>> [r.certified for r in results]
+    [True, True, True]
+    """
+    results: list[SolverResult] = []
+    name = resolve_solver(solver, dataclasses.replace(problem, alpha=1.0)).name
+    previous = strong = None
+    last_alpha = None
+    for alpha in np.asarray(alphas, dtype=float):
+        sub = dataclasses.replace(problem, alpha=float(alpha))
+        result = None
+        if previous is not None:
+            with single_threaded_blas():
+                result = check_vertex(sub, previous.coef, previous.intercept).result
+        if result is None:
+            warm = None if previous is None else (previous.coef, previous.intercept)
+            initial = None if strong is None else (
+                strong >= alpha - _STRONG_MARGIN * (last_alpha - alpha))
+            result = None
+            if previous is not None and initial is not None and previous.unique:
+                result = _walk(sub, previous, initial | (previous.coef != 0))
+            if result is None:
+                result, name = solve_with_working_set(sub, solver, options, warm, initial)
+        else:
+            result = dataclasses.replace(result, message="previous grid value still optimal")
+        results.append(result)
+        previous, last_alpha = result, float(alpha)
+        if result.dual is not None:
+            unit = np.where(sub.penalty > 0, sub.penalty / alpha, 1.0) * sub.weight_sum
+            strong = np.abs(_correlations(sub, result.dual[: sub.n_samples])) / unit
+        else:
+            strong = None
+    return results, name
+
+
+def _walk(problem: QuantileProblem, previous: SolverResult, in_set: np.ndarray):
+    """The previous grid value's vertex moved to ``problem.alpha`` by simplex steps on ``W``.
+
+    The engine's steps (:class:`~sklearn_lad._homotopy.Homotopy`) on the problem restricted to
+    ``W`` cost ``O(n |W|)``; the end vertex is tested on the full problem
+    (:func:`check_vertex`), violated features join ``W`` and the walk resumes from there.
+    ``None`` when the engine gives up or the test cannot decide: the rounds of
+    :func:`solve_with_working_set` take over.
+    """
+    bound = problem.penalty * problem.weight_sum
+    in_set = in_set | (problem.penalty <= 0)
+    coef, intercept = previous.coef, previous.intercept
+    with single_threaded_blas():
+        for _ in range(_WALK_ROUNDS):
+            features = np.flatnonzero(in_set)
+            homotopy = Homotopy(_restricted(problem, features), max_steps=_WALK_STEPS)
+            vertex = homotopy.vertex_from_point(coef[features], intercept)
+            if vertex is not None:
+                vertex = homotopy.advance(vertex, problem.alpha, 3 * homotopy.q + 30)
+            if vertex is None:
+                return None
+            moved = homotopy.result(vertex, homotopy.steps)
+            coef = np.zeros(problem.n_features)
+            coef[features] = moved.coef
+            intercept = moved.intercept
+            check = check_vertex(problem, coef, intercept)
+            if check.result is not None:
+                return dataclasses.replace(check.result, n_iter=homotopy.steps)
+            if check.xtd is None:
+                return None
+            slack = bound - np.abs(check.xtd)
+            violated = ~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)
+            if not violated.any():
+                return None
+            in_set = in_set | violated
+    return None

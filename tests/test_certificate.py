@@ -108,3 +108,69 @@ def test_small_penalised_coefficient_is_not_rounded_away(name):
     assert hostile.certified_ and hostile.coef_[1] != 0.0
     assert hostile.objective_ == pytest.approx(plain.objective_, rel=1e-9)
     np.testing.assert_allclose(hostile.coef_ * s, plain.coef_, rtol=1e-8)
+
+
+def _wide_lasso(n=60, p=400, seed=0):
+    from sklearn_lad._alpha_max import alpha_max
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    y = X[:, :3] @ np.array([2.0, -1.0, 1.0]) + rng.standard_t(3, size=n)
+    return QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha_max(X, y) / 4)
+
+
+def test_structured_zero_rows_match_dense_algebra():
+    # RowBlock keeps the pseudo-rows +-e_j as (column, sign); its products, its solve and its
+    # choice of independent rows must be those of the dense rows A_Z.
+    from sklearn_lad._canonical import (
+        RowBlock,
+        independent_rows,
+        independent_rows_of,
+        solve_block,
+        solve_rows,
+    )
+
+    problem = _wide_lasso(n=30, p=50)
+    aug = problem.augmented()
+    rng = np.random.default_rng(1)
+    index = rng.permutation(aug.shape[0])[:45]
+    block, dense = RowBlock(aug, index), aug.rows(index)
+    beta, d = rng.standard_normal(aug.shape[1]), rng.standard_normal(index.size)
+    np.testing.assert_allclose(block.matvec(beta), dense @ beta, atol=1e-12)
+    np.testing.assert_allclose(block.rmatvec(d), dense.T @ d, atol=1e-12)
+    np.testing.assert_allclose(block.rmatvec(np.abs(d), absolute=True),
+                               np.abs(dense).T @ np.abs(d), atol=1e-12)
+    assert np.array_equal(independent_rows_of(aug, index), independent_rows(dense, index))
+    assert np.array_equal(independent_rows_of(aug, index, 7), independent_rows(dense, index, 7))
+    target = aug.y[index]
+    particular, null = solve_block(block, target)
+    reference, ref_null = solve_rows(dense, target)
+    np.testing.assert_allclose(particular, reference, atol=1e-10)
+    assert null.shape == ref_null.shape
+    np.testing.assert_allclose(null @ null.T, ref_null @ ref_null.T, atol=1e-10)
+
+
+def test_wide_lasso_certificate_refuses_wrong_points():
+    # p >> n: the zero set holds hundreds of pseudo-rows; the certificate works on the few
+    # observation rows (O(n k^2)) and still refuses a point that is not optimal.
+    from sklearn_lad._certificate import finalize_equilibrated, verify
+    from sklearn_lad.solvers import run_solver
+
+    problem = _wide_lasso(n=100, p=800)
+    result = run_solver("highs", problem)[0]
+    aug = problem.augmented()
+    beta = problem.join(result.coef, result.intercept)
+    cert = certify(aug, beta)
+    assert cert.certified and 0 < np.count_nonzero(result.coef) < 100
+    assert verify(aug, cert.beta, cert.dual) is not None
+    wrong = cert.beta.copy()
+    wrong[1 + np.flatnonzero(result.coef)[0]] *= 1.01
+    assert not certify(aug, wrong).certified
+    assert verify(aug, wrong, cert.dual) is None
+    # A result claiming a certificate is verified, not trusted: a wrong point goes through the
+    # whole certificate, whose polish onto the claimed zero set moves it back to the optimum.
+    claimed = SolverResult(coef=problem.split(wrong)[0], intercept=wrong[0], objective=0.0,
+                           certified=True, dual=cert.dual, basis=cert.zero_set)
+    done = finalize_equilibrated(problem, claimed)
+    assert done.certified and done.objective == pytest.approx(cert.loss, rel=1e-12)
+    np.testing.assert_allclose(done.coef, problem.split(cert.beta)[0], atol=1e-12)

@@ -77,6 +77,40 @@ def test_line_search_is_exact():
             assert r[row] / u[row] == t
 
 
+@pytest.mark.parametrize("hint", [1e-6, 0.05, 1.0, 30.0])
+def test_line_minimum_with_a_hint_is_the_same_quantile(hint):
+    # A hint only brackets the search: good or bad, the kink found is the same.
+    rng = np.random.default_rng(3)
+    for trial in range(20):
+        t = rng.exponential(size=2000)
+        if trial % 3 == 0:
+            t = np.round(t, 1)
+        inc = rng.uniform(0.1, 2.0, size=t.size)
+        need = rng.uniform(-0.1, 1.05) * inc.sum()
+        k, crossed = line_minimum(t, inc, need, hint=hint)
+        assert t[k] == t[brute_force_line_minimum(t, inc, need)]
+        assert k not in set(crossed.tolist()) and np.all(t[crossed] <= t[k])
+        if 0 < need <= inc.sum():
+            passed = inc[crossed].sum()
+            assert passed < need or np.isclose(passed, need)
+            assert passed + inc[k] >= need * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("hint", [1e-3, 0.3, 1.0, 50.0])
+def test_line_search_with_a_hint_gives_the_same_step(hint):
+    rng = np.random.default_rng(12)
+    for _ in range(50):
+        m = int(rng.integers(3, 3000))
+        r, u = rng.standard_normal(m), rng.standard_normal(m) * 10.0 ** rng.uniform(-3, 3)
+        u[: m // 10] = 0.0
+        r[m // 10 : m // 5] = 0.0
+        w, tau = rng.uniform(0.1, 2.0, m), float(rng.uniform(0.01, 0.99))
+        plain, hinted = line_search(r, u, w, tau), line_search(r, u, w, tau, hint=hint)
+        assert hinted[0] == plain[0]
+        if hinted[1] >= 0:
+            assert r[hinted[1]] / u[hinted[1]] == hinted[0]
+
+
 def test_line_search_at_the_minimum_does_not_move():
     r = np.array([-1.0, 0.0, 1.0])
     assert line_search(r, np.ones(3), np.ones(3), 0.5) == (0.0, -1)

@@ -23,6 +23,10 @@ _SORT_WINDOW = 128
 # smallest kinks first.
 _SHORT_STEP = 16
 _FEW = 64
+# Below this many kinks a hint costs more (a mask and a masked sum) than it saves.
+_HINT_WINDOW = 1024
+# A bracket grown from a hint is widened four-fold at most this many times (4^8 = 65536).
+_HINT_WIDENINGS = 8
 
 
 def _bracket(t, inc, need, window, total):
@@ -46,7 +50,31 @@ def _bracket(t, inc, need, window, total):
     return part[hi:], part[:hi], need - upto
 
 
-def line_minimum(t: np.ndarray, inc: np.ndarray, need: float) -> tuple[int, np.ndarray]:
+def _bracket_from_hint(t, inc, need: float, hint: float, candidates=None):
+    """The kinks between two bounds that hold the stopping one, starting from a hint.
+
+    ``[0, hint]`` is widened four-fold until the kinks in it make up ``need`` (one comparison
+    and one masked sum each, no partition); ``candidates`` (a mask) restricts the kinks.
+    Returns ``(window, lower, need)``: the kinks in ``(lower, upper]`` (``lower = 0`` for the
+    first bracket), everything at or below ``lower`` passed over, and the slope still to be
+    made up past ``lower``. ``window`` is empty when rounding keeps the slope below zero.
+    """
+    lower, made_before, upper = 0.0, 0.0, float(hint)
+    for _ in range(_HINT_WIDENINGS):
+        near = t <= upper if candidates is None else candidates & (t <= upper)
+        made = float(inc.sum(where=near))
+        if made >= need:
+            if lower > 0.0:
+                near &= t > lower
+            return np.flatnonzero(near), lower, need - made_before
+        lower, made_before, upper = upper, made, 4.0 * upper
+    far = t > lower if candidates is None else candidates & (t > lower)
+    return np.flatnonzero(far), lower, need - made_before
+
+
+def line_minimum(
+    t: np.ndarray, inc: np.ndarray, need: float, hint: float | None = None
+) -> tuple[int, np.ndarray]:
     """The kink at which a piecewise-linear slope starting at ``-need`` first reaches zero.
 
     Parameters
@@ -58,6 +86,9 @@ def line_minimum(t: np.ndarray, inc: np.ndarray, need: float) -> tuple[int, np.n
     need : float
         Minus the slope at the start of the edge. ``need <= 0`` (a zero-slope edge, as at a
         breakpoint of a parametric programme) gives the first kink: one classical pivot.
+    hint : float, optional
+        A guess of the stopping position (the previous step length, say): the kinks are first
+        split at it, so that a good guess leaves only the few kinks on one side to search.
 
     Returns
     -------
@@ -81,10 +112,23 @@ def line_minimum(t: np.ndarray, inc: np.ndarray, need: float) -> tuple[int, np.n
     >>> stop, passed = line_minimum(np.array([3.0, 1.0, 2.0]), np.ones(3), 1.5)
     >>> stop, passed.tolist()
     (2, [1])
+    >>> line_minimum(np.array([3.0, 1.0, 2.0]), np.ones(3), 1.5, hint=1.0)[0]
+    2
     """
     if need <= 0.0:
         ties = np.flatnonzero(t == t.min())
         return int(ties[np.argmax(inc[ties])]), np.empty(0, dtype=np.intp)
+    if hint is not None and hint > 0.0 and t.size > _HINT_WINDOW:
+        window, lower, rest = _bracket_from_hint(t, inc, need, hint)
+        if window.size:
+            stop, passed = _line_minimum(t[window], inc[window], rest)
+            before = np.flatnonzero(t <= lower) if lower > 0.0 else window[:0]
+            return int(window[stop]), np.concatenate([before, window[passed]])
+    return _line_minimum(t, inc, need)
+
+
+def _line_minimum(t: np.ndarray, inc: np.ndarray, need: float) -> tuple[int, np.ndarray]:
+    """:func:`line_minimum` without a hint, for ``need > 0``."""
     total = float(inc.sum())
     if t.size > _SORT_WINDOW and need < _SHORT_STEP * total / t.size:
         # A short step (the usual case near an optimum and in the path's homotopy): the few
@@ -112,7 +156,8 @@ def line_minimum(t: np.ndarray, inc: np.ndarray, need: float) -> tuple[int, np.n
 
 
 def line_search(
-    residual: np.ndarray, direction: np.ndarray, weights: np.ndarray, tau: float
+    residual: np.ndarray, direction: np.ndarray, weights: np.ndarray, tau: float,
+    hint: float | None = None,
 ) -> tuple[float, int]:
     """Exact minimiser ``s`` of ``phi(s) = sum_i w_i rho_tau(r_i - s u_i)`` and its kink row.
 
@@ -126,6 +171,10 @@ def line_search(
         ``r``, ``u`` and ``w`` above.
     tau : float
         Quantile level.
+    hint : float, optional
+        A guess of ``|s|`` (1 for a Newton or MM step, the previous step length along an
+        edge). Only the kinks on the hint's side where the minimum lies are listed and
+        searched: with a good guess, a few instead of about half the rows.
 
     Returns
     -------
@@ -140,6 +189,8 @@ def line_search(
     >>> from sklearn_lad._simplex import line_search
     >>> line_search(np.array([1.0, 2.0, 4.0]), np.ones(3), np.ones(3), 0.5)
     (2.0, 1)
+    >>> line_search(np.array([1.0, 2.0, 4.0]), np.ones(3), np.ones(3), 0.5, hint=1.0)
+    (2.0, 1)
     """
     r, u = residual, direction
     wu = weights * u
@@ -147,7 +198,7 @@ def line_search(
     # The right derivative at 0 is -tau sum(w u) + sum_{i below} w_i u_i, "below" the rows whose
     # residual is negative just after 0; the left one mirrors it. A zero residual moves to the
     # side -sign(u_i) as s leaves 0 (either way), so it counts in both sums.
-    below = float(wu[r < 0].sum())
+    below = float(wu.sum(where=r < 0))
     zero = np.flatnonzero(r == 0)
     at_zero = wu[zero]
     forward = -tau * total + below + float(at_zero[at_zero > 0].sum())
@@ -157,8 +208,18 @@ def line_search(
         if slope >= 0.0:
             return 0.0, -1
         sign = -1.0
-    # Kinks strictly ahead in the chosen direction; those at s = 0 were priced into the slope.
-    ahead = np.flatnonzero(u * r > 0) if sign > 0 else np.flatnonzero(u * r < 0)
-    kinks = r[ahead] / u[ahead]
-    k, _ = line_minimum(sign * kinks, np.abs(wu[ahead]), -slope)
-    return float(kinks[k]), int(ahead[k])
+    # Kinks strictly ahead in the chosen direction, as step lengths; those at s = 0 were priced
+    # into the slope, and a row with u = 0 has none (its kink is at infinity, or NaN).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kinks = r / u if sign > 0 else -r / u
+    ahead = (kinks > 0.0) & (kinks < np.inf)
+    jump = np.abs(wu)
+    need, rows = -slope, None
+    if hint is not None and hint > 0.0:
+        rows, _, rest = _bracket_from_hint(kinks, jump, need, hint, ahead)
+        # An empty bracket: rounding kept the slope below 0; the last kink stands.
+        rows, need = (rows, rest) if rows.size else (None, need)
+    if rows is None:
+        rows = np.flatnonzero(ahead)
+    k, _ = line_minimum(kinks[rows], jump[rows], need)
+    return sign * float(kinks[rows[k]]), int(rows[k])

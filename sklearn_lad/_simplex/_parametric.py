@@ -92,6 +92,8 @@ DEGENERATE = HOMOTOPY_DEGENERATE_RTOL
 # Past a degenerate breakpoint the walk resumes this far (relative) beyond it; a piece
 # shorter than this is skipped.
 NUDGE = 1e-12
+# Violated constraints whose edge lengths the steepest-edge pricing computes per step.
+PRICED = 256
 # Residuals and dual gradient are updated incrementally and recomputed this often.
 REFRESH = 20
 
@@ -349,6 +351,12 @@ class ParametricSimplex:
         violated = np.flatnonzero(slack < -FEASIBLE * scale)
         if violated.size == 0:
             return int(np.argmin(slack))
+        if violated.size > PRICED:
+            # Partial pricing: edge lengths only for the most violated constraints. Each
+            # inactive column's length costs a |Z| x |Z| product; with hundreds violated (a
+            # wide working set) that was a quarter of the path's time (n = 500, p = 20,000:
+            # 40.3 s -> 27.8 s, same run). 256 leaves problems with q <= ~100 untouched.
+            violated = violated[np.argpartition(slack[violated], PRICED)[:PRICED]]
         nz, inverse = vertex.Z.size, vertex.basis.inverse
         lengths = np.ones(violated.size)
         on_rows = violated < 2 * nz

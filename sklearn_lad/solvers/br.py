@@ -120,6 +120,7 @@ class _Simplex:
         self.stall = 0
         self.rng = np.random.default_rng(0)
         self.perturbations = 0
+        self.last_step = 0.0
         self.factor: Basis | None = None  # of the basic rows, from stage 2 on
         self._set_wpsi()
 
@@ -145,7 +146,10 @@ class _Simplex:
         np.maximum(t, 0.0, out=t)
         t /= rate
         inc = self.w[cand] * rate
-        k, crossed = line_minimum(t, inc, -slope)
+        # The previous step length brackets this one's search (steps along successive edges
+        # are of similar size near the optimum).
+        k, crossed = line_minimum(t, inc, -slope, hint=self.last_step or None)
+        self.last_step = float(t[k])
         return int(cand[k]), float(t[k]), cand[crossed]
 
     def _move(self, step: float, delta: np.ndarray, d: np.ndarray, crossed: np.ndarray,
