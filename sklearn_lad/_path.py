@@ -140,8 +140,10 @@ def _path(
         null = null_fit(work, solver, options)
         amax = alpha_max_at(work, null) * (1.0 + ALPHA_MAX_MARGIN)
         alphas = _alpha_grid(amax, n_alphas, eps)
-    if method == "homotopy" and use_working_set_path(work, solver):
-        # p >> n: every grid value on feature working sets (_working_set.py).
+    if method != "warm_start" and use_working_set_path(work, solver):
+        # p >> n: every grid value on feature working sets (_working_set.py), for "auto" and
+        # "homotopy" alike (the working-set walk is the homotopy restricted to the features
+        # that can be active).
         results, solver_name = working_set_path(work, alphas, solver, options)
         return alphas, results, solver_name
     # The null fit is the answer from alpha_max up: the first warm start.
