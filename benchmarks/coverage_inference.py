@@ -67,12 +67,12 @@ def one_replication(n, tau, seed, methods, n_boot):
     return out
 
 
-def run(n, tau, reps, methods, n_boot, jobs, seed0, log=None):
+def run(n, tau, reps, methods, n_boot, jobs, seed0, log=None, first=0):
     """Coverage per method; with ``log``, each replication is appended to it as it finishes
     (one JSON line per replication and method), so an interrupted run still counts."""
     results = []
     for res in Parallel(n_jobs=jobs, verbose=5, return_as="generator")(
-        delayed(one_replication)(n, tau, seed0 + r, methods, n_boot) for r in range(reps)
+        delayed(one_replication)(n, tau, seed0 + r, methods, n_boot) for r in range(first, reps)
     ):
         results.append(res)
         if log is not None:
@@ -113,6 +113,9 @@ def main():
                         help="run only the asymptotic/rank methods or only the bootstraps")
     parser.add_argument("--methods", nargs="+", default=None,
                         help="only these methods (names as in the table, e.g. 'boot wild')")
+    parser.add_argument("--first-rep", type=int, default=0,
+                        help="start at this replication (its seed): continue an interrupted "
+                             "--log run without repeating the replications it holds")
     parser.add_argument("--log", default=None,
                         help="append each replication to this JSON-lines file as it finishes")
     parser.add_argument("--table-from", nargs="+", default=None,
@@ -130,7 +133,8 @@ def main():
             if reps <= 0 or not wanted[args.only] or not methods:
                 continue
             t0 = time.perf_counter()
-            cover = run(n, args.tau, reps, methods, args.n_boot, args.jobs, 1000 * n, args.log)
+            cover = run(n, args.tau, reps, methods, args.n_boot, args.jobs, 1000 * n, args.log,
+                        args.first_rep)
             seconds = time.perf_counter() - t0
             for name, _ in methods:
                 rows.append([name, n, args.tau, reps, *np.round(100 * cover[name], 1)])
