@@ -21,6 +21,7 @@ Lawson, C. L. and Hanson, R. J. (1974). Solving Least Squares Problems. Prentice
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import numpy as np
@@ -56,11 +57,12 @@ def independent_rows(rows: np.ndarray, index: np.ndarray, limit: int | None = No
     m, q = rows.shape
     limit = q if limit is None else min(limit, q)
     basis = np.zeros((min(limit, m), q))
+    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
     chosen: list[int] = []
     for i in range(m):
         rest = _orthogonal_rest(basis[: len(chosen)], rows[i])
-        norm = np.linalg.norm(rest)
-        if norm > 1e-9 * max(np.linalg.norm(rows[i]), 1e-300):
+        norm = math.sqrt(float(rest @ rest))
+        if norm > 1e-9 * max(float(norms[i]), 1e-300):
             basis[len(chosen)] = rest / norm
             chosen.append(i)
             if len(chosen) == limit:
@@ -99,6 +101,12 @@ class RowBlock:
         index = np.asarray(index, dtype=np.intp).ravel()
         n, k = aug.n_samples, aug.penalized.size
         self.index, self.q = index, aug.n_columns
+        if k == 0:  # no pseudo-rows (the usual unpenalised fit): every row is dense
+            self.unit = self.unit_col = np.empty(0, dtype=np.intp)
+            self.unit_sign = np.empty(0)
+            self.dense = np.arange(index.size)
+            self.rows = aug.rows(index)
+            return
         pos = index - n
         col = np.full(index.size, -1, dtype=np.intp)
         pseudo = np.flatnonzero((pos >= 0) & (pos < 2 * k))
@@ -162,6 +170,8 @@ def independent_rows_of(aug, index, limit: int | None = None) -> np.ndarray:
     """
     block = RowBlock(aug, index)
     q = block.q
+    if block.unit.size == 0:
+        return independent_rows(block.rows, block.index, limit)
     limit = q if limit is None else min(limit, q)
     is_unit = np.zeros(block.size, dtype=bool)
     is_unit[block.unit] = True
@@ -181,8 +191,8 @@ def independent_rows_of(aug, index, limit: int | None = None) -> np.ndarray:
         else:
             row = block.rows[where[i]]
             rest = _orthogonal_rest(basis[:r], row * free)
-            norm = np.linalg.norm(rest)
-            if not norm > 1e-9 * max(np.linalg.norm(row), 1e-300):
+            norm = math.sqrt(float(rest @ rest))
+            if not norm > 1e-9 * max(math.sqrt(float(row @ row)), 1e-300):
                 continue
             basis[r] = rest / norm
             r += 1
