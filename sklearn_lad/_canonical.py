@@ -467,17 +467,17 @@ def _face(aug, dual):
     return inside, sign
 
 
-def _row_tolerance(aug, beta: np.ndarray, index: np.ndarray) -> np.ndarray:
+def _row_tolerance(aug, beta: np.ndarray) -> np.ndarray:
     """``FACE_TOL`` times each row's scale (:func:`row_scale`: its terms and the rounding of
     the coefficients)."""
-    return FACE_TOL * row_scale(aug, beta)[index]
+    return FACE_TOL * row_scale(aug, beta)
 
 
 def _snap(aug, beta, inside, sign, active, metric):
     """Solve the face constraints binding at ``beta`` as equalities, exactly; ``None`` when the
     result leaves the face (then the least-distance point stands)."""
     violation = sign[active] * (aug.matvec(beta)[active] - aug.y[active])
-    binding = active[violation >= -_row_tolerance(aug, beta, active)]
+    binding = active[violation >= -_row_tolerance(aug, beta)[active]]
     rows_index = np.union1d(inside, binding)
     if rows_index.size == 0:
         return None
@@ -486,10 +486,9 @@ def _snap(aug, beta, inside, sign, active, metric):
         T, e = metric
         particular = particular - null @ lstsq(T @ null, T @ particular + e)[0]
     fitted = aug.matvec(particular)
-    on_equalities = np.abs(fitted[inside] - aug.y[inside]) <= _row_tolerance(
-        aug, particular, inside)
-    on_inequalities = sign[active] * (fitted[active] - aug.y[active]) <= _row_tolerance(
-        aug, particular, active)
+    tolerance = _row_tolerance(aug, particular)
+    on_equalities = np.abs(fitted[inside] - aug.y[inside]) <= tolerance[inside]
+    on_inequalities = sign[active] * (fitted[active] - aug.y[active]) <= tolerance[active]
     if np.all(on_equalities) and np.all(on_inequalities):
         return particular
     return None
@@ -547,7 +546,7 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
             return beta_cert, None
         beta = coords.beta(v)
         violation = sign * (aug.matvec(beta) - aug.y)
-        slack = _row_tolerance(aug, beta, active)
+        slack = _row_tolerance(aug, beta)[active]
         bad = [i for i in active[violation[active] > slack].tolist() if i not in working]
         if not bad:
             snapped = _snap(aug, beta, inside, sign, active, metric)
