@@ -327,13 +327,14 @@ class _AbsCache:
     dropped when ``X`` is."""
 
     def __init__(self) -> None:
-        self.entries: list = []  # [weak reference to X, |X|, column maxima or None]
+        # [weak reference to X, |X|, column maxima or None, |X| @ (1 / column maxima) or None]
+        self.entries: list = []
 
     def get(self, X) -> list:
         for entry in self.entries:
             if entry[0]() is X:
                 return entry
-        entry = [None, abs(X) if sp.issparse(X) else np.abs(X), None]
+        entry = [None, abs(X) if sp.issparse(X) else np.abs(X), None, None]
         try:
             entry[0] = weakref.ref(X)
         except TypeError:  # an X type without weak references: no cache
@@ -385,15 +386,29 @@ def row_scale(aug, beta: np.ndarray, magnitude: np.ndarray | None = None) -> np.
     """
     magnitude = row_magnitude(aug, beta) if magnitude is None else magnitude
     top = float(np.max(magnitude[: aug.n_samples], initial=0.0))
+    return magnitude + top * _row_reach(aug)
+
+
+def _row_reach(aug) -> np.ndarray:
+    """``sum_j |A_ij| / max_i |A_ij|`` per row (0 for all-zero columns); the observations'
+    part is cached per ``X`` (it does not depend on the point)."""
     column = column_magnitude(aug)
-    coef_scale = np.divide(top, column, out=np.zeros_like(column), where=column > 0.0)
-    return _abs_rows_times(aug, coef_scale, magnitude)
-
-
-def _abs_rows_times(aug, abs_beta: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """``base + |A| @ abs_beta`` (a new array), from the cached ``|X|``."""
+    inverse = np.divide(1.0, column, out=np.zeros_like(column), where=column > 0.0)
+    entry = _ABS_CACHE.get(aug.X)
     off = aug.offset
-    obs = np.asarray(abs_design(aug) @ abs_beta[off:]).ravel() + (abs_beta[0] if off else 0.0)
+    if entry[3] is None:
+        entry[3] = np.asarray(entry[1] @ inverse[off:]).ravel()
+    observations = entry[3] + (inverse[0] if off else 0.0)
+    return _abs_rows_times(aug, inverse, np.zeros(aug.shape[0]), observations)
+
+
+def _abs_rows_times(aug, abs_beta: np.ndarray, base: np.ndarray, obs=None) -> np.ndarray:
+    """``base + |A| @ abs_beta`` (a new array), from the cached ``|X|``; ``obs`` is the
+    observations' part when already known."""
+    off = aug.offset
+    if obs is None:
+        obs = (np.asarray(abs_design(aug) @ abs_beta[off:]).ravel()
+               + (abs_beta[0] if off else 0.0))
     pen = abs_beta[off + aug.penalized]
     out = np.array(base, dtype=float)
     n, k = aug.n_samples, aug.penalized.size
@@ -494,7 +509,7 @@ def _snap(aug, beta, inside, sign, active, metric):
     return None
 
 
-def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
+def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None, zero_set=None):
     """Minimum-norm point of the optimal face described by a certified dual.
 
     Parameters
@@ -506,6 +521,10 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
         A certified optimal dual.
     metric : (T, e) or None
         The norm is that of ``T @ beta + e`` (the user's coordinates); ``None`` is ``beta``'s.
+    zero_set : array of int, optional
+        The rows ``beta_cert`` interpolates. When the face is a point and these are no more
+        than the rows inside their boxes, no other row binds there and the point needs no
+        snapping (one product with ``A`` saved per fit).
 
     Returns
     -------
@@ -525,6 +544,8 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
         # A single point. The rows inside may determine it only through an inexact LU (rows
         # 1, 2, 3 leave -5e-18 where the vertex has 0) while rows at a bound that bind there,
         # e.g. a lasso pseudo-row pinning b_j = 0, give it exactly: solve them all.
+        if zero_set is not None and np.size(zero_set) <= inside.size:
+            return beta_p, True
         snapped = _snap(aug, beta_p, inside, sign, active, metric)
         return (beta_p if snapped is None else snapped), True
     coords = _Coordinates(beta_p, null, metric)

@@ -538,7 +538,7 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     if not cert.certified:
         return replace(result, certified=False,
                        message=f"{result.message}; {cert.message}".strip("; "))
-    canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric)
+    canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric, cert.zero_set)
     # Re-certify the canonical point with the same dual (complementary slackness still holds on
     # the face); if rounding moved it off, the certified vertex stands.
     if np.array_equal(canonical, cert.beta):
