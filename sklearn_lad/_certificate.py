@@ -139,7 +139,15 @@ def _spread_units(block: RowBlock, d: np.ndarray, share: np.ndarray, group, lowe
     permitting), so that ``T_j = low_T + share * width_T`` (in place on ``d``)."""
     s = share[group]
     lo, hi = lower[block.unit], upper[block.unit]
-    d[block.unit] = np.where(block.unit_sign > 0, lo + s * (hi - lo), hi - s * (hi - lo))
+    d[block.unit] = np.where(block.unit_sign > 0, _at_share(lo, hi, s), _at_share(hi, lo, s))
+
+
+def _at_share(start, end, share):
+    """``start + share * (end - start)``, measured from the nearer end so that a share of 0 or
+    1 is that bound exactly: ``lo + (hi - lo)`` is not ``hi`` when one side of the box is
+    1e-300 of the other, and the face is read off from which duals sit on their bounds."""
+    return np.where(share <= 0.5, start + share * (end - start),
+                    end - (1.0 - share) * (end - start))
 
 
 def _with_units(block: RowBlock, d_dense, rhs, lower, upper):
@@ -227,7 +235,7 @@ def _dual_on_zero_set(block: RowBlock, rhs, rhs_scale, lower, upper, hint=None):
     if share is None:
         return None
     d = np.empty(block.size)
-    d[block.dense] = lo + share[:n_groups][member] * (hi - lo)
+    d[block.dense] = _at_share(lo, hi, share[:n_groups][member])
     _spread_units(block, d, share[n_groups:], group, lower, upper)
     return d
 
