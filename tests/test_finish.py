@@ -43,7 +43,7 @@ def _assert_same_point(coef, intercept, reference):
     assert intercept == pytest.approx(reference.intercept, abs=1e-9 * scale)
 
 
-@pytest.mark.parametrize("name", ["fn", "br"])
+@pytest.mark.parametrize("name", ["fn", "br", "irls"])
 @pytest.mark.parametrize("tau", [1e-300, 1e-20, 1.0 - 2.0**-53, 1.0 - 1e-15])
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
 def test_extreme_levels_reach_the_certified_vertex(case, tau, name):
@@ -62,7 +62,7 @@ def test_extreme_levels_reach_the_certified_vertex(case, tau, name):
                        _reference(params, tau, near))
 
 
-@pytest.mark.parametrize("name", ["fn", "br"])
+@pytest.mark.parametrize("name", ["fn", "br", "irls"])
 @pytest.mark.parametrize("tau", [1e-300, 1e-20, 1.0 - 1e-15, 1.0 - 2.0**-53])
 def test_extreme_levels_through_run_solver(tau, name):
     # The canonical step reads the optimal face off the certified dual. Near tau = 1 the lower

@@ -168,3 +168,42 @@ def test_sparse_design_and_weights():
         assert a.certified and b.certified
         np.testing.assert_allclose(a.coef, b.coef, atol=1e-10)
         assert a.objective == pytest.approx(_oracle(dense).objective, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearly_dependent_column_reaches_the_optimum_that_uses_it(seed, monkeypatch):
+    # x3 = x0 + 1e-7 z: the Gram eigenvalues (GRAM_RANK_RTOL) call the design rank deficient,
+    # and the exchanges' optimum without one of the pair is 1% above the optimum that uses
+    # both (coefficients near 1e5). finish_on_engine brings the dropped column in.
+    import sklearn_lad.solvers.irls as irls_module
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((60, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + rng.standard_t(3, size=60)
+    X = np.column_stack([X, X[:, 0] + 1e-7 * rng.standard_normal(60)])
+    calls = []
+    finish = irls_module.finish_on_engine
+    monkeypatch.setattr(irls_module, "finish_on_engine",
+                        lambda *args: calls.append(1) or finish(*args))
+    problem = QuantileProblem(X=X, y=y, tau=0.3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run_solver("irls", problem)[0]
+    assert calls and result.certified, result.message
+    expected = run_solver("fn", problem)[0]
+    assert expected.certified
+    assert result.objective == pytest.approx(expected.objective, rel=1e-9)
+
+
+def test_exactly_dependent_column_skips_the_engine_finish(monkeypatch):
+    # A duplicated column is balanced by the reduced fit's dual: nothing to bring in.
+    import sklearn_lad.solvers.irls as irls_module
+
+    X, y = make_regression_data(200, 3, seed=4)
+    X = np.column_stack([X, X[:, 1]])
+    monkeypatch.setattr(irls_module, "finish_on_engine",
+                        lambda *args: pytest.fail("finish_on_engine called"))
+    problem = QuantileProblem(X=X, y=y, tau=0.6)
+    result = run_solver("irls", problem)[0]
+    assert result.certified
+    assert result.objective == pytest.approx(_oracle(problem).objective, rel=1e-9)

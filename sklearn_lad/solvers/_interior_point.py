@@ -38,6 +38,7 @@ import scipy.linalg as sla
 import scipy.linalg.lapack as lapack
 
 from .._design import RowDesign
+from .._simplex import Basis
 from .._tolerances import (
     CHOLESKY_PIVOT_RTOL,
     DUAL_BOX_RTOL,
@@ -124,15 +125,16 @@ def vertex_check(design: RowDesign, tau: float, basis: np.ndarray):
         return "degenerate", None, None
     rows = design.rows(basis)
     # Equilibrate the columns first, so that features on very different scales do not make a
-    # well-posed basis look singular.
+    # well-posed basis look singular. The engine's LU with a condition estimate decides
+    # singularity (reciprocal condition number not above HOMOTOPY_BASIS_RCOND) and gives the
+    # inverse for both solves: B^{-1} = diag(1 / c) (B diag(1 / c))^{-1}.
     colscale = np.abs(rows).max(axis=0)
     colscale[colscale == 0] = 1.0
-    singular = np.linalg.svd(rows / colscale, compute_uv=False)
-    if singular.size == 0 or singular[-1] <= 1e-12 * singular[0]:
+    factor = Basis.factor(basis, np.arange(basis.size), rows / colscale) if basis.size else None
+    if factor is None:
         return "degenerate", None, None
-    lu = sla.lu_factor(rows, check_finite=False)
     y, u = design.y, design.weights
-    beta = sla.lu_solve(lu, y[basis], check_finite=False)
+    beta = factor.solve(y[basis]) / colscale
     fitted = design.matvec(beta)
     residual = y - fitted
     residual[basis] = 0.0
@@ -141,7 +143,7 @@ def vertex_check(design: RowDesign, tau: float, basis: np.ndarray):
     small[basis] = False
     d = np.where(residual > 0, tau * u, -(1.0 - tau) * u)
     d[basis] = 0.0
-    d_basis = sla.lu_solve(lu, -design.rmatvec(d), trans=1, check_finite=False)
+    d_basis = factor.solve_transpose(-design.rmatvec(d) / colscale)
     ub = u[basis]
     inside = np.all(d_basis >= -(1.0 - tau) * ub - DUAL_BOX_RTOL * ub) and np.all(
         d_basis <= tau * ub + DUAL_BOX_RTOL * ub

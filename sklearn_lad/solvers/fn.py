@@ -112,8 +112,10 @@ class FrischNewtonSolver(Solver):
             # Levels within 1e-6 of 0 or 1 are solved at the nearer safe level and walked to
             # tau by the shared engine: the box 0 <= s_i <= tau w_i of tau = 1e-300 would make
             # the Newton system's 1 / s_i overflow.
+            # A warm start belongs to this y: a level near 1 is solved as -y near 0.
             return solve_at_safe_tau(problem, lambda at: self._solve(
-                at, full if at is problem else at.augmented(), warm_start))
+                at, full if at is problem else at.augmented(),
+                warm_start if at.y is problem.y else None))
 
     def _solve(self, problem: QuantileProblem, full: RowDesign, warm_start) -> SolverResult:
         opts = self.options

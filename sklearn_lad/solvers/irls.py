@@ -32,7 +32,12 @@ Two additions make the iteration fast and exact:
   ``sklearn_lad._certificate.certify`` (Koenker 2005, Thm 2.1): the answer is the exact LP
   optimum. If the exchanges do not finish within their budget, IRLS continues with a smaller
   floor. Rank-deficient designs (collinear or constant columns, ``n < p``) get a basis of ``rank``
-  rows on as many independent columns, which span the same fits.
+  rows on as many independent columns, which span the same fits. A column the Gram rank calls
+  dependent only *nearly* (``x_2 = x_1 + 1e-7 z``) may be needed by the optimum: unless the
+  dual balances it, the shared engine's simplex steps bring it in (``solvers/_finish.py``,
+  :func:`~sklearn_lad.solvers._finish.finish_on_engine`, as for ``fn``). Levels within 1e-6 of
+  0 or 1 are solved at the safe level and walked to ``tau`` by the engine
+  (:func:`~sklearn_lad.solvers._finish.solve_at_safe_tau`).
 
 The L1 penalty ``alpha * pi_j |b_j|`` is carried by the two pseudo-observations ``+-e_j`` of the
 augmented problem (``_problem.py``), treated as ordinary weighted rows rather than by a separate
@@ -67,7 +72,7 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
@@ -91,6 +96,7 @@ from ._base import (
     register_solver,
 )
 from ._exchange import candidate_basis, exchange
+from ._finish import dropped_columns_balanced, finish_on_engine, solve_at_safe_tau
 
 # BLAS runs single-threaded inside the solver for designs with at most this many columns and
 # at least this many entries (see `solve`); below that size OpenBLAS does not spawn threads
@@ -437,11 +443,47 @@ class IrlsSolver(Solver):
         self, problem: QuantileProblem, warm_start: tuple[np.ndarray, float] | None = None
     ) -> SolverResult:
         """Solve ``problem``, from ``warm_start = (coef, intercept)`` when given."""
+        # Levels within 1e-6 of 0 or 1 are solved at the nearer safe level and walked to tau by
+        # the shared engine (solvers/_finish.py): at tau = 1e-300 every dual value of a vertex
+        # is rounding next to the exchanges' tolerances. A warm start is only meaningful for
+        # the same y (the level near 1 is solved as -y near 0).
+        return solve_at_safe_tau(problem, lambda at: self._solve(
+            at, warm_start if at.y is problem.y else None))
+
+    def _solve(self, problem: QuantileProblem, warm_start) -> SolverResult:
         run = _IrlsRun(problem, dict(self.options))
         if run.q > _THREADED_Q or problem.n_samples * run.q < _SINGLE_THREAD_SIZE:
-            return run.run(warm_start)
+            return _finish_dependent(problem, run, run.run(warm_start))
         # Every product here streams a tall, narrow array: memory-bound work that a second
         # BLAS thread does not speed up, while threads spinning on a shared machine slowed
         # whole fits 3-5x in our measurements.
         with single_threaded_blas():
-            return run.run(warm_start)
+            return _finish_dependent(problem, run, run.run(warm_start))
+
+
+def _finish_dependent(problem: QuantileProblem, run: _IrlsRun, result: SolverResult):
+    """``result``, or the engine's vertex from it when the design has nearly dependent columns.
+
+    The rank taken from the Gram matrix (``GRAM_RANK_RTOL``) treats a column 1e-7 off the
+    others' span as dependent, and the exchanges then reach the optimum without it; unless the
+    dual balances the columns dropped (exact dependence), the engine's simplex steps bring them
+    in (``solvers/_finish.py``, as for ``fn``).
+    """
+    if run.rank >= run.q or result.status.failed:
+        return result
+    beta = problem.join(result.coef, result.intercept)
+    # The exchanges' vertex is zero on the columns its basis left out (and on the penalised
+    # columns its pseudo-rows pin): testing every zero coefficient covers the dropped ones.
+    if dropped_columns_balanced(run.rows, beta != 0, result.dual):
+        return result
+    finished = finish_on_engine(problem, beta, result.dual)
+    if finished is None:
+        return result
+    coef, intercept = problem.split(finished.beta)
+    # The shared certificate judges the new vertex from scratch (finalize).
+    return replace(
+        result, coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
+        n_iter=result.n_iter + finished.n_iter, status=Status.OPTIMAL, gap=0.0,
+        message="optimal vertex (engine finish of nearly dependent columns)",
+        certified=False, basis=finished.basis, dual=finished.dual,
+    )
