@@ -33,7 +33,7 @@ from ._tolerances import DUAL_AT_BOUND_RTOL, NULL_SPACE_RCOND, numerical_rank
 
 __all__ = [
     "RowBlock", "abs_design", "canonical_point", "column_magnitude", "independent_rows",
-    "independent_rows_of", "row_magnitude", "solve_block", "solve_rows",
+    "independent_rows_of", "row_magnitude", "row_scale", "solve_block", "solve_rows",
 ]
 
 # A face inequality violated by more than this fraction of its row's magnitude joins the working
@@ -327,13 +327,14 @@ class _AbsCache:
     dropped when ``X`` is."""
 
     def __init__(self) -> None:
-        self.entries: list = []  # [weak reference to X, |X|, column maxima or None]
+        # [weak reference to X, |X|, column maxima or None, |X| @ (1 / column maxima) or None]
+        self.entries: list = []
 
     def get(self, X) -> list:
         for entry in self.entries:
             if entry[0]() is X:
                 return entry
-        entry = [None, abs(X) if sp.issparse(X) else np.abs(X), None]
+        entry = [None, abs(X) if sp.issparse(X) else np.abs(X), None, None]
         try:
             entry[0] = weakref.ref(X)
         except TypeError:  # an X type without weak references: no cache
@@ -368,11 +369,48 @@ def row_magnitude(aug, beta: np.ndarray) -> np.ndarray:
     """``|y_i| + sum_j |A_ij beta_j|`` per row: the size of the terms a residual is summed from,
     hence the scale of its rounding (an offset or one large coefficient does not inflate the
     tolerance of other rows)."""
+    return _abs_rows_times(aug, np.abs(beta), np.abs(aug.y))
+
+
+def row_scale(aug, beta: np.ndarray, magnitude: np.ndarray | None = None) -> np.ndarray:
+    """:func:`row_magnitude` plus the rounding the coefficients themselves carry.
+
+    A coefficient solved from the data is known to a fraction of the size it takes to move
+    some fitted value by the data's scale ``M`` (the largest row magnitude): ``M / max_i
+    |A_ij|``. Row ``i`` adds ``sum_j |A_ij| M / max_i |A_ij|``. Without it a row whose terms
+    are all ~0 at ``beta`` (``x_i = 0, y_i = 0`` with an intercept that is rounding, 1e-17 where
+    the exact value is 0) has a tolerance of 1e-26 and its residual of 1e-17 counts as real.
+    A row's own scale still counts (a row of tiny entries in every column keeps a tiny scale);
+    only the intercept, a column of ones, gives every observation at least ``M``.
+    ``magnitude`` (``row_magnitude(aug, beta)``) may be passed when already known.
+    """
+    magnitude = row_magnitude(aug, beta) if magnitude is None else magnitude
+    top = float(np.max(magnitude[: aug.n_samples], initial=0.0))
+    return magnitude + top * _row_reach(aug)
+
+
+def _row_reach(aug) -> np.ndarray:
+    """``sum_j |A_ij| / max_i |A_ij|`` per row (0 for all-zero columns); the observations'
+    part is cached per ``X`` (it does not depend on the point)."""
+    column = column_magnitude(aug)
+    inverse = np.divide(1.0, column, out=np.zeros_like(column), where=column > 0.0)
+    entry = _ABS_CACHE.get(aug.X)
     off = aug.offset
-    abs_beta = np.abs(beta)
-    obs = np.asarray(abs_design(aug) @ abs_beta[off:]).ravel() + (abs_beta[0] if off else 0.0)
+    if entry[3] is None:
+        entry[3] = np.asarray(entry[1] @ inverse[off:]).ravel()
+    observations = entry[3] + (inverse[0] if off else 0.0)
+    return _abs_rows_times(aug, inverse, np.zeros(aug.shape[0]), observations)
+
+
+def _abs_rows_times(aug, abs_beta: np.ndarray, base: np.ndarray, obs=None) -> np.ndarray:
+    """``base + |A| @ abs_beta`` (a new array), from the cached ``|X|``; ``obs`` is the
+    observations' part when already known."""
+    off = aug.offset
+    if obs is None:
+        obs = (np.asarray(abs_design(aug) @ abs_beta[off:]).ravel()
+               + (abs_beta[0] if off else 0.0))
     pen = abs_beta[off + aug.penalized]
-    out = np.abs(aug.y)
+    out = np.array(base, dtype=float)
     n, k = aug.n_samples, aug.penalized.size
     out[:n] += obs
     out[n : n + k] += pen
@@ -431,9 +469,11 @@ def _face(aug, dual):
     """``(inside, sign)``: rows whose dual is inside its box, and a function giving +-1 for the
     rows at a bound (0 inside; only needed when the face is more than a point)."""
     lower, upper = aug.dual_bounds()
-    margin = DUAL_AT_BOUND_RTOL * aug.weights
-    at_upper = dual >= upper - margin
-    at_lower = dual <= lower + margin
+    # Each side's margin is relative to that side's own width (tau w_i above zero, (1 - tau) w_i
+    # below): at tau = 1 - 1e-16 the lower side is 1e-16 w_i wide and the basic duals balancing
+    # it are of that size, so a margin of 1e-10 w_i would put every one of them "at" the bound.
+    at_upper = dual >= upper - DUAL_AT_BOUND_RTOL * upper
+    at_lower = dual <= lower - DUAL_AT_BOUND_RTOL * lower
     inside = np.flatnonzero(~(at_upper | at_lower))
 
     def sign() -> np.ndarray:
@@ -442,16 +482,17 @@ def _face(aug, dual):
     return inside, sign
 
 
-def _row_tolerance(aug, beta: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``FACE_TOL`` times the magnitude of the terms of each row's residual."""
-    return FACE_TOL * row_magnitude(aug, beta)[index]
+def _row_tolerance(aug, beta: np.ndarray) -> np.ndarray:
+    """``FACE_TOL`` times each row's scale (:func:`row_scale`: its terms and the rounding of
+    the coefficients)."""
+    return FACE_TOL * row_scale(aug, beta)
 
 
 def _snap(aug, beta, inside, sign, active, metric):
     """Solve the face constraints binding at ``beta`` as equalities, exactly; ``None`` when the
     result leaves the face (then the least-distance point stands)."""
     violation = sign[active] * (aug.matvec(beta)[active] - aug.y[active])
-    binding = active[violation >= -_row_tolerance(aug, beta, active)]
+    binding = active[violation >= -_row_tolerance(aug, beta)[active]]
     rows_index = np.union1d(inside, binding)
     if rows_index.size == 0:
         return None
@@ -460,16 +501,15 @@ def _snap(aug, beta, inside, sign, active, metric):
         T, e = metric
         particular = particular - null @ lstsq(T @ null, T @ particular + e)[0]
     fitted = aug.matvec(particular)
-    on_equalities = np.abs(fitted[inside] - aug.y[inside]) <= _row_tolerance(
-        aug, particular, inside)
-    on_inequalities = sign[active] * (fitted[active] - aug.y[active]) <= _row_tolerance(
-        aug, particular, active)
+    tolerance = _row_tolerance(aug, particular)
+    on_equalities = np.abs(fitted[inside] - aug.y[inside]) <= tolerance[inside]
+    on_inequalities = sign[active] * (fitted[active] - aug.y[active]) <= tolerance[active]
     if np.all(on_equalities) and np.all(on_inequalities):
         return particular
     return None
 
 
-def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
+def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None, zero_set=None):
     """Minimum-norm point of the optimal face described by a certified dual.
 
     Parameters
@@ -481,6 +521,10 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
         A certified optimal dual.
     metric : (T, e) or None
         The norm is that of ``T @ beta + e`` (the user's coordinates); ``None`` is ``beta``'s.
+    zero_set : array of int, optional
+        The rows ``beta_cert`` interpolates. When the face is a point and these are no more
+        than the rows inside their boxes, no other row binds there and the point needs no
+        snapping (one product with ``A`` saved per fit).
 
     Returns
     -------
@@ -494,11 +538,17 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
         beta_p, null = solve_block(RowBlock(aug, inside), aug.y[inside])
     else:
         beta_p, null = np.zeros(aug.shape[1]), np.eye(aug.shape[1])
-    if null.shape[1] == 0:
-        return beta_p, True
-    coords = _Coordinates(beta_p, null, metric)
     sign = signs()
     active = np.flatnonzero(sign != 0)
+    if null.shape[1] == 0:
+        # A single point. The rows inside may determine it only through an inexact LU (rows
+        # 1, 2, 3 leave -5e-18 where the vertex has 0) while rows at a bound that bind there,
+        # e.g. a lasso pseudo-row pinning b_j = 0, give it exactly: solve them all.
+        if zero_set is not None and np.size(zero_set) <= inside.size:
+            return beta_p, True
+        snapped = _snap(aug, beta_p, inside, sign, active, metric)
+        return (beta_p if snapped is None else snapped), True
+    coords = _Coordinates(beta_p, null, metric)
     excess_p = sign * (aug.matvec(beta_p) - aug.y)  # G z >= h with h = excess_p, G = -sign A N
     distance = np.abs(aug.residual(beta_cert))
     # Working set: the constraints nearest to binding at the certified point; any constraint
@@ -517,7 +567,7 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None):
             return beta_cert, None
         beta = coords.beta(v)
         violation = sign * (aug.matvec(beta) - aug.y)
-        slack = _row_tolerance(aug, beta, active)
+        slack = _row_tolerance(aug, beta)[active]
         bad = [i for i in active[violation[active] > slack].tolist() if i not in working]
         if not bad:
             snapped = _snap(aug, beta, inside, sign, active, metric)

@@ -45,6 +45,7 @@ from ._canonical import (
     column_magnitude,
     independent_rows_of,
     row_magnitude,
+    row_scale,
     solve_block,
 )
 from ._design import RowDesign
@@ -72,13 +73,16 @@ class Certificate:
     message: str
 
 
-def _zero_tolerance(aug: RowDesign, magnitude: np.ndarray, tol: float) -> np.ndarray:
+def _zero_tolerance(aug: RowDesign, beta: np.ndarray, magnitude: np.ndarray,
+                    tol: float) -> np.ndarray:
     """Per-row bound under which a residual is rounding. An observation's is ``tol`` times its
-    own terms (``magnitude``, from :func:`row_magnitude`); a penalty pseudo-row's (residual
-    ``-b_j``) is the coefficient whose largest contribution to any fitted value is below
-    ``tol`` times the observations' scale."""
+    own terms (``magnitude``, from :func:`row_magnitude`) plus the rounding the coefficients
+    carry into it (:func:`row_scale`: an intercept of 1e-17 where the exact value is 0 leaves
+    a residual of 1e-17 on a row ``x_i = 0, y_i = 0``, whose own terms are 1e-17); a penalty
+    pseudo-row's (residual ``-b_j``) is the coefficient whose largest contribution to any
+    fitted value is below ``tol`` times the observations' scale."""
     n, k = aug.n_samples, aug.penalized.size
-    bound = tol * magnitude
+    bound = tol * row_scale(aug, beta, magnitude)
     if k:
         scale = tol * np.max(magnitude[:n], initial=0.0)
         column = column_magnitude(aug)[aug.offset + aug.penalized]
@@ -135,7 +139,15 @@ def _spread_units(block: RowBlock, d: np.ndarray, share: np.ndarray, group, lowe
     permitting), so that ``T_j = low_T + share * width_T`` (in place on ``d``)."""
     s = share[group]
     lo, hi = lower[block.unit], upper[block.unit]
-    d[block.unit] = np.where(block.unit_sign > 0, lo + s * (hi - lo), hi - s * (hi - lo))
+    d[block.unit] = np.where(block.unit_sign > 0, _at_share(lo, hi, s), _at_share(hi, lo, s))
+
+
+def _at_share(start, end, share):
+    """``start + share * (end - start)``, measured from the nearer end so that a share of 0 or
+    1 is that bound exactly: ``lo + (hi - lo)`` is not ``hi`` when one side of the box is
+    1e-300 of the other, and the face is read off from which duals sit on their bounds."""
+    return np.where(share <= 0.5, start + share * (end - start),
+                    end - (1.0 - share) * (end - start))
 
 
 def _with_units(block: RowBlock, d_dense, rhs, lower, upper):
@@ -223,7 +235,7 @@ def _dual_on_zero_set(block: RowBlock, rhs, rhs_scale, lower, upper, hint=None):
     if share is None:
         return None
     d = np.empty(block.size)
-    d[block.dense] = lo + share[:n_groups][member] * (hi - lo)
+    d[block.dense] = _at_share(lo, hi, share[:n_groups][member])
     _spread_units(block, d, share[n_groups:], group, lower, upper)
     return d
 
@@ -303,7 +315,7 @@ def _polished_zero_set(aug, beta, basis, tol):
     residual = aug.y - aug.matvec(beta)
     # The rows' magnitudes are a scale, computed once: polishing moves beta by rounding.
     magnitude = row_magnitude(aug, beta)
-    bound = _zero_tolerance(aug, magnitude, tol)
+    bound = _zero_tolerance(aug, beta, magnitude, tol)
     zero_set = _zero_set(residual, bound, basis)
     if basis is not None:
         # An approximate backend may name more rows than a vertex interpolates, or dependent
@@ -363,14 +375,23 @@ def _column_terms(aug: RowDesign, abs_dual: np.ndarray) -> np.ndarray:
     return terms
 
 
-def _gap_is_small(aug: RowDesign, beta: np.ndarray, gap: float, loss: float,
-                  magnitude=None) -> bool:
-    """Within ``DUAL_BOX_RTOL`` of the objective, or within rounding of the fit (objective ~0).
-    ``magnitude`` (:func:`row_magnitude` near ``beta``) may be passed when already known."""
+def _gap_is_small(aug: RowDesign, beta: np.ndarray, gap: float, loss: float, dual: np.ndarray,
+                  residual=None, magnitude=None) -> bool:
+    """Within ``DUALITY_GAP_RTOL`` of the objective, or within what rounding of the residuals
+    can put into the gap's terms ``slack_i |r_i|`` (``slack_i`` the dual's distance to the bound
+    ``r_i``'s sign asks for): ``ROUNDING * sum_i slack_i scale_i`` (:func:`row_scale`).
+
+    Weighted by the dual's slack, not by ``w_i``: at an extreme level (``tau = 1e-20``) the
+    objective itself is rounding and the slacks of the balancing duals are ``~tau w_i``, so an
+    allowance of ``ROUNDING * w_i`` per row would accept any point whose residuals have the
+    right sign. ``residual`` and ``magnitude`` (:func:`row_magnitude` near ``beta``) may be
+    passed when already known."""
     if gap <= DUALITY_GAP_RTOL * loss:
         return True
-    magnitude = row_magnitude(aug, beta) if magnitude is None else magnitude
-    fit = float(aug.weights @ magnitude) / aug.weight_sum
+    residual = aug.residual(beta) if residual is None else residual
+    lower, upper = aug.dual_bounds()
+    slack = np.abs(np.where(residual >= 0, upper - dual, dual - lower))
+    fit = float(slack @ row_scale(aug, beta, magnitude)) / aug.weight_sum
     return gap <= DUALITY_GAP_RTOL * loss + ROUNDING * fit
 
 
@@ -398,7 +419,7 @@ def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certi
     terms = rhs_scale + block.rmatvec(np.abs(d_zero), absolute=True)
     imbalance = outside + block.rmatvec(d_zero)
     gap, feasible = duality_gap(aug, beta, dual, terms, residual, imbalance)
-    certified = feasible and _gap_is_small(aug, beta, gap, loss, magnitude)
+    certified = feasible and _gap_is_small(aug, beta, gap, loss, dual, residual, magnitude)
     message = "optimal (dual certificate)" if certified else (
         f"dual certificate failed: gap={gap:.3g}, dual feasible={feasible}"
     )
@@ -436,7 +457,7 @@ def verify(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, zero_set=None
     residual = aug.residual(beta)
     gap, feasible = duality_gap(aug, beta, dual, residual=residual)
     loss = aug.loss(residual=residual)
-    if not (feasible and _gap_is_small(aug, beta, gap, loss)):
+    if not (feasible and _gap_is_small(aug, beta, gap, loss, dual, residual)):
         return None
     if zero_set is None:
         zero_set = np.flatnonzero(residual == 0.0)
@@ -525,14 +546,15 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     if not cert.certified:
         return replace(result, certified=False,
                        message=f"{result.message}; {cert.message}".strip("; "))
-    canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric)
+    canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric, cert.zero_set)
     # Re-certify the canonical point with the same dual (complementary slackness still holds on
     # the face); if rounding moved it off, the certified vertex stands.
     if np.array_equal(canonical, cert.beta):
         beta, gap = cert.beta, cert.gap
     else:
         gap, feasible = duality_gap(aug, canonical, cert.dual)
-        if not (feasible and _gap_is_small(aug, canonical, gap, aug.loss(canonical))):
+        if not (feasible and _gap_is_small(aug, canonical, gap, aug.loss(canonical),
+                                           cert.dual)):
             canonical, unique, gap = cert.beta, None, cert.gap
         beta = canonical
     coef, intercept = problem.split(beta + 0.0)  # + 0.0 turns -0.0 into 0.0

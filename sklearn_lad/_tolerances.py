@@ -80,9 +80,12 @@ DUAL_BOX_RTOL = 1e-9
 #: Formerly ``_face.CERT_TOL`` (gap part).
 DUALITY_GAP_RTOL = 1e-9
 
-#: A dual value within ``DUAL_AT_BOUND_RTOL * w_i`` of a bound of its box counts as at the
-#: bound (the row's residual then only has a sign constraint on the optimal face, not
-#: ``r_i = 0``). Formerly ``_face.BOUND_TOL``.
+#: A dual value within ``DUAL_AT_BOUND_RTOL`` times the width of that side of its box
+#: (``tau w_i`` for the upper bound, ``(1 - tau) w_i`` for the lower) of the bound counts as at
+#: the bound (the row's residual then only has a sign constraint on the optimal face, not
+#: ``r_i = 0``). Relative to the side, not to ``w_i``: at an extreme level one side is narrower
+#: than ``1e-10 w_i`` and every dual balancing it would otherwise count as at its bound.
+#: Formerly ``_face.BOUND_TOL``.
 DUAL_AT_BOUND_RTOL = 1e-10
 
 #: Singular values below ``NULL_SPACE_RCOND * s_max`` span the null space of the interpolated

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sklearn_lad import QuantileRegressor, available_solvers
+from sklearn_lad import QuantileLasso, QuantileRegressor, available_solvers
 from sklearn_lad._certificate import certify, duality_gap, finalize
 from sklearn_lad._problem import QuantileProblem, SolverResult
 from sklearn_lad.solvers import get_solver
@@ -174,3 +174,67 @@ def test_wide_lasso_certificate_refuses_wrong_points():
     done = finalize_equilibrated(problem, claimed)
     assert done.certified and done.objective == pytest.approx(cert.loss, rel=1e-12)
     np.testing.assert_allclose(done.coef, problem.split(cert.beta)[0], atol=1e-12)
+
+
+def _tied_integer_problem(seed):
+    # Ties and rows exactly on the fit, among them rows x = 0, y = 0 (what hypothesis found).
+    rng = np.random.default_rng(seed)
+    p = 1 + seed % 2
+    n = int(rng.integers(10, 120))
+    X = np.round(rng.normal(size=(n, p)))
+    y = np.round(X @ rng.normal(size=p) + rng.laplace(size=n))
+    w = rng.integers(0, 4, n).astype(float) if seed % 3 else None
+    return X, y, w
+
+
+@pytest.mark.parametrize("seed, name", [(66, "br"), (31, "fn"), (45, "fn")])
+def test_tied_integer_data_with_a_rounding_intercept_is_certified(seed, name):
+    # The backend's intercept is +-1e-16 where the exact value is 0. A residual's tolerance
+    # was relative to its row's terms at beta only, so a row x = 0, y = 0 (terms: the
+    # intercept's 1e-16) had a tolerance of 1e-25, its residual counted as real, and the
+    # certificate refused the right answer. The coefficients' own rounding now counts.
+    X, y, w = _tied_integer_problem(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = QuantileRegressor(tau=0.5, solver=name).fit(X, y, sample_weight=w)
+    reference = QuantileRegressor(tau=0.5, solver="highs").fit(X, y, sample_weight=w)
+    assert model.certified_
+    assert model.objective_ == pytest.approx(reference.objective_, rel=1e-12)
+
+
+def test_single_point_face_is_solved_exactly():
+    # The certified dual of br's answer put only three observations inside their boxes; LU on
+    # them left -2e-17 for a coefficient whose pseudo-rows (at a bound, binding) pin it to 0.
+    rng = np.random.default_rng(100)
+    X = np.round(rng.normal(size=(100, 2)))
+    y = np.round(X @ rng.normal(size=2) + rng.laplace(size=100))
+    w = rng.integers(0, 4, 100).astype(float)
+    for name in ["br", "fn", "highs"]:
+        model = QuantileLasso(tau=0.5, alpha=0.05, solver=name).fit(X, y, sample_weight=w)
+        assert model.certified_ and model.unique_
+        assert model.coef_.tolist() == [1.0, 0.0] and model.intercept_ == 0.0
+
+
+@pytest.mark.parametrize("tau", [1e-20, 1.0 - 1e-15, 1.0 - 2.0**-53])
+def test_extreme_level_certificate_refuses_wrong_points(tau):
+    # At an extreme level the objective is rounding (a basic residual of -1e-15 weighs
+    # (1 - tau) w = w at tau = 1e-20, where the optimal loss is ~1e-20), so the gap can only
+    # be judged against what rounding puts into each of its terms, slack_i |r_i|: an allowance
+    # of 1e-13 w_i |terms_i| accepted any point whose residuals have the level's sign (here
+    # the vertex moved by 1e-3 along the intercept), and so did the re-check of the canonical
+    # step (tests/test_finish.py::test_extreme_levels_through_run_solver).
+    from sklearn_lad._certificate import verify
+    from sklearn_lad.solvers import run_solver
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 1.0 + rng.standard_t(3, size=300)
+    problem = QuantileProblem(X=X, y=y, tau=tau)
+    aug = problem.augmented()
+    result = run_solver("br", problem)[0]
+    cert = certify(aug, problem.join(result.coef, result.intercept))
+    assert cert.certified and verify(aug, cert.beta, cert.dual) is not None
+    for shift in [1.0, 1e-3]:
+        wrong = cert.beta + np.array([shift if tau > 0.5 else -shift, 0.0, 0.0, 0.0])
+        assert verify(aug, wrong, cert.dual) is None
+        assert not certify(aug, wrong).certified
