@@ -293,20 +293,21 @@ class ParametricSimplex:
             r_w = previous.residual - length * direction
         else:
             r_w = self.y[W] - working.matvec(beta, E)
-        r_w[np.searchsorted(W, Z)] = 0.0
+        on_z = np.searchsorted(W, Z)
+        r_w[on_z] = 0.0
         # Exact vertices leave residuals of order 1e-16 of the scale; anything this small is a
         # zero (a degenerate vertex), whose side is bookkeeping, not the sign.
         small = np.abs(r_w) <= DEGENERATE * previous.scale
         r_w[small] = 0.0
-        side_w = np.sign(r_w)
-        keep = side_w == 0
-        side_w[keep] = side[W][keep]
-        side[W] = side_w
-        side[Z] = 0.0
+        now = np.sign(r_w)
+        keep = np.flatnonzero(now == 0)
+        now[keep] = side[W[keep]]
+        now[on_z] = 0.0
+        side[W] = now
         if since < REFRESH:
             # The dual values follow from the sides (:meth:`duals`): only rows of W whose side
             # changed move A'd.
-            was, now = previous.side[W], side[W]
+            was = previous.side[W]
             changed = np.flatnonzero(was != now)
             rows = W[changed]
             g = previous.g.copy()
