@@ -248,3 +248,61 @@ def test_tau_walk_reaches_both_ends_through_ties(seed):
             middle = 0.5 * (piece.start + piece.end)
             objective = float(w @ rho(y - fitted, middle)) / n
             assert objective == pytest.approx(_optimum(X, y, middle, w), rel=1e-9, abs=1e-12)
+
+
+# -- checking the rows outside the working set -----------------------------------------------
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_radius_keeps_every_outside_row_on_its_side(sparse):
+    """Inside the radius no row outside the working set crosses; just past it one can."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(5)
+    n, p = 3000, 4
+    X = rng.normal(size=(n, p))
+    y = X @ np.ones(p) + rng.standard_t(3, size=n)
+    rows = ObservationRows.of(sp.csr_array(X) if sparse else X, y, True)
+    A = np.c_[np.ones(n), X]
+    assert np.allclose(rows.row_norms, np.linalg.norm(A, axis=1), rtol=1e-14)
+    beta = rng.normal(size=p + 1)
+    residual = y - A @ beta
+    side = np.where(residual >= 0, 1.0, -1.0)
+    working = rows.nearest(residual, np.zeros(0, dtype=np.intp))
+    assert not working.all_rows
+    radius = rows.radius(residual, side, working)
+    outside = np.setdiff1d(np.arange(n), working.index)
+    assert 0 < radius < np.inf
+    for _ in range(200):
+        step = rng.normal(size=p + 1)
+        step *= 0.999 * radius / np.linalg.norm(step)
+        assert np.all(side[outside] * (y - A @ (beta + step))[outside] >= 0)
+    # The bound is tight: straight at the nearest outside row, a step just past it crosses.
+    margin = side[outside] * residual[outside] / np.linalg.norm(A[outside], axis=1)
+    i = outside[np.argmin(margin)]
+    step = side[i] * A[i] / np.linalg.norm(A[i]) * radius * 1.001
+    assert side[i] * (y[i] - A[i] @ (beta + step)) < 0
+    every = rows.working_set(np.arange(n))
+    assert rows.radius(residual, side, every) == np.inf
+
+
+def test_process_is_the_same_without_the_radius_shortcut(monkeypatch):
+    """The radius only skips checks that would pass: forcing every check changes nothing."""
+    from sklearn_lad import quantile_process
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(2600, 3))
+    y = X @ np.ones(3) + (1 + 0.5 * np.abs(X[:, 0])) * rng.standard_t(3, size=2600)
+    fast = quantile_process(X, y)
+    calls = []
+
+    def no_radius(self, residual, side, working):
+        calls.append(working.all_rows)
+        return 0.0
+
+    monkeypatch.setattr(ObservationRows, "radius", no_radius)
+    slow = quantile_process(X, y)
+    assert calls and not all(calls)  # the working set was a strict subset
+    np.testing.assert_array_equal(fast.taus, slow.taus)
+    np.testing.assert_array_equal(fast.coef, slow.coef)
+    np.testing.assert_array_equal(fast.intercept, slow.intercept)

@@ -78,6 +78,7 @@ from .._tolerances import (
 )
 from ._basis import Basis, basic_dual, dual_at_bounds
 from ._linesearch import line_minimum
+from ._pricing import FEASIBLE, steepest_edge
 from ._rows import ObservationRows
 from ._state import AffineCosts, Event, Piece, Vertex
 
@@ -85,15 +86,11 @@ __all__ = ["AffineCosts", "Event", "ParametricSimplex", "Piece", "Vertex"]
 
 # Dual constraints must hold with this relative slack for the vertex to be the unique optimum.
 STRICT = HOMOTOPY_STRICT_DUAL_RTOL
-# A dual constraint violated by less than this (relative to its scale) is satisfied.
-FEASIBLE = 1e-12
 # A non-basic residual this small (relative to the data's scale) makes a vertex degenerate.
 DEGENERATE = HOMOTOPY_DEGENERATE_RTOL
 # Past a degenerate breakpoint the walk resumes this far (relative) beyond it; a piece
 # shorter than this is skipped.
 NUDGE = 1e-12
-# Violated constraints whose edge lengths the steepest-edge pricing computes per step.
-PRICED = 256
 # Residuals and dual gradient are updated incrementally and recomputed this often.
 REFRESH = 20
 
@@ -206,10 +203,11 @@ class ParametricSimplex:
         side = np.where(small, side, np.where(residual > 0, 1.0, -1.0))
         side[Z] = 0.0
         d = self._duals(side, slice(None))
+        working = self.rows.nearest(residual, Z)
         return self._finish(
-            basis, rows_Z, beta, csign, residual, side,
-            bool(np.count_nonzero(small) > Z.size or tiny), d, self._gradient(d),
-            self.rows.nearest(residual, Z), scale, 0,
+            basis, rows_Z, beta, csign, residual[working.index], side,
+            bool(np.count_nonzero(small) > Z.size or tiny), self._gradient(d),
+            working, scale, 0, (beta, self.rows.radius(residual, side, working)),
         )
 
     def _coefficients(self, basis: Basis, csign: np.ndarray):
@@ -239,13 +237,18 @@ class ParametricSimplex:
             return d0, None
         return d0, dual_at_bounds(side, lower[1][index], upper[1][index])
 
+    def duals(self, vertex: Vertex) -> tuple[np.ndarray, np.ndarray | None]:
+        """Constant and slope in ``t`` of the dual values at the bounds (0 on ``Z``), from the
+        sides: a vertex stores no other length-``n`` array than its sides."""
+        return self._duals(vertex.side, slice(None))
+
     def _gradient(self, d) -> np.ndarray:
         """(2, q): ``A' d`` for the constant and the slope of the dual values."""
         g0 = self.rows.rmatvec(d[0])
         return np.stack([g0, np.zeros_like(g0) if d[1] is None else self.rows.rmatvec(d[1])])
 
-    def _finish(self, basis, rows_Z, beta, csign, residual, side, degenerate, d, g, working,
-                scale, since_refresh) -> Vertex:
+    def _finish(self, basis, rows_Z, beta, csign, residual, side, degenerate, g, working,
+                scale, since_refresh, checked) -> Vertex:
         """The vertex with its dual constraints ``p + t q >= 0``."""
         Z, E = basis.rows, basis.cols
         pen = self.costs.penalty
@@ -267,8 +270,8 @@ class ParametricSimplex:
         width = self.box_scale[Z]
         col = np.abs(pen_i[0]) + np.abs(pen_i[1]) + np.abs(e[0]) + np.abs(e[1])
         scale_c = np.concatenate([width, width, col, col])
-        return Vertex(basis, rows_Z, beta, residual, side, csign, degenerate, d, g, inactive,
-                      (p, q, scale_c), working, scale, since_refresh)
+        return Vertex(basis, rows_Z, beta, residual, side, csign, degenerate, g, inactive,
+                      (p, q, scale_c), working, scale, since_refresh, checked)
 
     def _moved(self, previous: Vertex, basis: Basis, rows_Z, side, csign, length: float,
                direction: np.ndarray) -> Vertex | None:
@@ -285,42 +288,39 @@ class ParametricSimplex:
         Z, E, working = basis.rows, basis.cols, previous.working
         W = working.index
         since = previous.since_refresh + 1
-        residual = previous.residual.copy()
+        # Residuals live on the working set only (sorted, holding Z): no length-n copy per step.
         if since < REFRESH:
-            residual[W] -= length * direction
+            r_w = previous.residual - length * direction
         else:
-            residual[W] = self.y[W] - working.matvec(beta, E)
-        residual[Z] = 0.0
-        r_w = residual[W]
+            r_w = self.y[W] - working.matvec(beta, E)
+        on_z = np.searchsorted(W, Z)
+        r_w[on_z] = 0.0
         # Exact vertices leave residuals of order 1e-16 of the scale; anything this small is a
         # zero (a degenerate vertex), whose side is bookkeeping, not the sign.
         small = np.abs(r_w) <= DEGENERATE * previous.scale
         r_w[small] = 0.0
-        residual[W] = r_w
-        side_w = np.sign(r_w)
-        keep = side_w == 0
-        side_w[keep] = side[W][keep]
-        side[W] = side_w
-        side[Z] = 0.0
-        new_w = self._duals(side_w, W)
-        d = tuple(None if old is None else old.copy() for old in previous.d)
-        for part, values in zip(d, new_w):
-            if part is not None:
-                part[W] = values
+        now = np.sign(r_w)
+        keep = np.flatnonzero(now == 0)
+        now[keep] = side[W[keep]]
+        now[on_z] = 0.0
+        side[W] = now
         if since < REFRESH:
-            changed = W[d[0][W] != previous.d[0][W]]
-            if d[1] is not None:
-                changed = np.union1d(changed, W[d[1][W] != previous.d[1][W]])
+            # The dual values follow from the sides (:meth:`duals`): only rows of W whose side
+            # changed move A'd.
+            was = previous.side[W]
+            changed = np.flatnonzero(was != now)
+            rows = W[changed]
             g = previous.g.copy()
-            for k, (new, old) in enumerate(zip(d, previous.d)):
+            for k, (new, old) in enumerate(zip(self._duals(now[changed], rows),
+                                               self._duals(was[changed], rows))):
                 if new is not None:
-                    g[k] += self.rows.rmatvec_rows(changed, new[changed] - old[changed])
+                    g[k] += self.rows.rmatvec_rows(rows, new - old)
         else:
             since = 0
-            g = self._gradient(d)
+            g = self._gradient(self._duals(side, slice(None)))
         degenerate = bool(np.count_nonzero(small) > Z.size or tiny)
-        return self._finish(basis, rows_Z, beta, csign, residual, side, degenerate, d, g,
-                            working, previous.scale, since)
+        return self._finish(basis, rows_Z, beta, csign, r_w, side, degenerate, g,
+                            working, previous.scale, since, previous.checked)
 
     # -- optimality ----------------------------------------------------------------------------
     @staticmethod
@@ -338,53 +338,41 @@ class ParametricSimplex:
         """
         return bool(np.all(vertex.slack(t) > STRICT * np.maximum(vertex.constraints[2], 1e-300)))
 
-    def _price(self, vertex: Vertex, slack, scale) -> int:
-        """The most violated dual constraint per unit length of its edge (steepest edge).
-
-        The edge of a basic observation moves ``beta`` by a column of the basis inverse per unit
-        of its residual, the edge of an inactive column by ``(1, -B^-1 A_Zj)`` per unit of its
-        coefficient; dividing the violation by that length prefers edges that improve the
-        objective most per distance travelled.
-        """
-        if slack.size == 0:
-            return -1
-        violated = np.flatnonzero(slack < -FEASIBLE * scale)
-        if violated.size == 0:
-            return int(np.argmin(slack))
-        if violated.size > PRICED:
-            # Partial pricing: edge lengths only for the most violated constraints. Each
-            # inactive column's length costs a |Z| x |Z| product; with hundreds violated (a
-            # wide working set) that was a quarter of the path's time (n = 500, p = 20,000:
-            # 40.3 s -> 27.8 s, same run). 256 leaves problems with q <= ~100 untouched.
-            violated = violated[np.argpartition(slack[violated], PRICED)[:PRICED]]
-        nz, inverse = vertex.Z.size, vertex.basis.inverse
-        lengths = np.ones(violated.size)
-        on_rows = violated < 2 * nz
-        if on_rows.any():
-            cols = inverse[:, violated[on_rows] % max(nz, 1)]
-            lengths[on_rows] = np.sqrt(np.einsum("ij,ij->j", cols, cols))
-        if not on_rows.all():
-            k = vertex.inactive.size
-            which = vertex.inactive[(violated[~on_rows] - 2 * nz) % k]
-            moved = inverse @ vertex.rows_Z[:, which] if nz else np.zeros((0, which.size))
-            lengths[~on_rows] = np.sqrt(1.0 + np.einsum("ij,ij->j", moved, moved))
-        return int(violated[np.argmin(slack[violated] / lengths)])
-
     def _check_all_rows(self, vertex: Vertex) -> tuple[Vertex | None, bool]:
-        """``(vertex, True)`` if every observation is on its side, else the vertex rebuilt."""
-        Z, W = vertex.Z, vertex.working.index
-        residual = self.y - self.rows.matvec_on(vertex.beta, vertex.E)
-        residual[Z] = 0.0
+        """``(vertex, True)`` if every observation is on its side, else the vertex rebuilt.
+
+        Rows outside the working set are recomputed only once ``beta`` has left the radius of
+        :attr:`Vertex.checked` (:meth:`ObservationRows.radius`): inside it none can be on its
+        wrong side, so the working set's rows alone decide, as a full check would.
+        """
+        Z, W, working = vertex.Z, vertex.working.index, vertex.working
         tol = DEGENERATE * vertex.scale
-        wrong = vertex.side * residual < -tol
-        drift = np.abs(residual[W] - vertex.residual[W]).max(initial=0.0)
-        if not wrong.any() and drift <= 1e-9 * vertex.scale:
-            return replace(vertex, residual=residual, since_refresh=0), True
+        near, radius = vertex.checked
+        inside = np.linalg.norm(vertex.beta - near) < radius
+        residual = None if inside else self._residual(vertex)
+        fresh = self._residual(vertex, working) if inside else residual[W]
+        wrong = np.any(vertex.side[W] * fresh < -tol) if inside else np.any(
+            vertex.side * residual < -tol)
+        if not wrong and np.abs(fresh - vertex.residual).max(initial=0.0) <= 1e-9 * vertex.scale:
+            checked = vertex.checked if inside else (
+                vertex.beta, self.rows.radius(residual, vertex.side, working))
+            return replace(vertex, residual=fresh, since_refresh=0, checked=checked), True
+        residual = self._residual(vertex) if inside else residual
         # Rebuild from scratch with the true sides (d and A'd recomputed exactly) and a working
         # set around the new residuals.
         side = np.where(np.abs(residual) <= tol, vertex.side, np.where(residual > 0, 1.0, -1.0))
         side[Z] = 0.0
         return self.vertex(Z, vertex.E, side, vertex.csign, vertex.rows_Z), False
+
+    def _residual(self, vertex: Vertex, working=None) -> np.ndarray:
+        """``y - A beta`` (0 on ``Z``) on every row, or on the (sorted) working set's rows."""
+        if working is None:
+            out = self.y - self.rows.matvec_on(vertex.beta, vertex.E)
+            out[vertex.Z] = 0.0
+            return out
+        out = self.y[working.index] - working.matvec(vertex.beta, vertex.E)
+        out[np.searchsorted(working.index, vertex.Z)] = 0.0
+        return out
 
     # -- moving --------------------------------------------------------------------------------
     def _edge_direction(self, vertex: Vertex, event: Event, which: int, sign: float):
@@ -416,7 +404,7 @@ class ParametricSimplex:
         rows = W[local]
         cols = moved[~self.free[moved] & (moved != entering)]
         cols = cols[csign[cols] * delta[cols] < 0]
-        kinks = np.concatenate([vertex.residual[rows] / direction[local],
+        kinks = np.concatenate([vertex.residual[local] / direction[local],
                                 -vertex.beta[cols] / delta[cols]])
         pen = self.costs.penalty[0][cols] + t * self.costs.penalty[1][cols]
         width = self.width[0][rows] if self.width[1] is None else (
@@ -502,7 +490,7 @@ class ParametricSimplex:
                 violated = np.flatnonzero(slack < -FEASIBLE * scale)
                 worst = int(violated[0]) if violated.size else int(np.argmin(slack))
             else:
-                worst = self._price(vertex, slack, scale)
+                worst = steepest_edge(vertex, slack, scale)
             if worst < 0 or slack[worst] >= -FEASIBLE * scale[worst]:
                 if vertex.working.all_rows and vertex.since_refresh == 0:
                     return vertex, steps

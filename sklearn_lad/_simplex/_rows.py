@@ -12,8 +12,10 @@ of squared-error versus absolute-error estimators. Statistical Science 12(4), 27
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._design import RowDesign
 
@@ -61,6 +63,37 @@ class ObservationRows:
     def rmatvec_rows(self, index: np.ndarray, d: np.ndarray) -> np.ndarray:
         """``A[index]' d`` for values ``d`` on a few observations."""
         return self.design.rmatvec(d, rows=index)
+
+    @cached_property
+    def row_norms(self) -> np.ndarray:
+        """``||a_i||_2`` of every observation: ``|a_i (b - b0)| <= ||a_i|| ||b - b0||``."""
+        out = np.empty(self.n)
+        for start, stop, block in self.design.blocks():
+            if sp.issparse(block):
+                squares = np.asarray(abs(block).power(2).sum(axis=1)).ravel()
+            else:
+                block = np.asarray(block, dtype=float)
+                squares = np.einsum("ij,ij->i", block, block)
+            out[start:stop] = squares
+        return np.sqrt(out + (1.0 if self.off else 0.0))
+
+    def radius(self, residual: np.ndarray, side: np.ndarray, working: WorkingSet) -> float:
+        """How far ``beta`` may move (2-norm) from where ``residual`` was computed (every row,
+        all on their ``side``) before a row outside ``working`` can reach its wrong side.
+
+        Row ``i``'s residual moves by ``|a_i (b - beta)| <= ||a_i|| ||b - beta||``: the radius
+        is ``min_i side_i r_i / ||a_i||`` over those rows. The check's own tolerance is not
+        added; it is headroom for rounding, so a shortcut taken inside the radius is exact.
+        """
+        if working.all_rows:
+            return np.inf
+        outside = np.ones(self.n, dtype=bool)
+        outside[working.index] = False
+        norms = self.row_norms[outside]
+        # A zero row's residual never moves: it cannot limit the radius.
+        margin = np.divide(side[outside] * residual[outside], norms,
+                           out=np.full(norms.size, np.inf), where=norms > 0)
+        return float(margin.min(initial=np.inf))
 
     def rows(self, index) -> np.ndarray:
         """Dense rows ``A[index]`` (all columns)."""

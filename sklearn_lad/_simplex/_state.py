@@ -87,17 +87,19 @@ class Vertex:
     basis: Basis
     rows_Z: np.ndarray     # A[Z] over all columns, in basis.rows order
     beta: np.ndarray
-    residual: np.ndarray
+    residual: np.ndarray   # on working.index only (sorted; contains Z): the rows the steps read
     side: np.ndarray       # +1 / -1 per non-basic observation (bookkept at zero); 0 on Z
     csign: np.ndarray      # sign of each active penalised coefficient (bookkept at zero)
     degenerate: bool
-    d: tuple               # constant and slope (or None) of the dual values at the bounds
-    g: np.ndarray          # (2, q): A' d
+    g: np.ndarray          # (2, q): A' d, d the dual values at the bounds (engine.duals)
     inactive: np.ndarray   # penalised columns at zero
     constraints: tuple
     working: WorkingSet
     scale: float           # of the data, for zero residuals
     since_refresh: int = 0
+    # (beta at the last check of every row, radius): while ||beta - that beta||_2 < radius no
+    # row outside the working set can have reached its wrong side (see _check_all_rows).
+    checked: tuple | None = None
 
     @property
     def Z(self) -> np.ndarray:

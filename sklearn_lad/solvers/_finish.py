@@ -240,7 +240,7 @@ def _augmented_dual(problem: QuantileProblem, engine: ParametricSimplex, vertex)
     tolerances are absolute, cannot find such a dual without one.
     """
     tau = problem.tau
-    d0, d1 = vertex.d
+    d0, d1 = engine.duals(vertex)
     dual = d0 + tau * d1
     pen = engine.costs.penalty
     cost = np.stack([pen[0] * vertex.csign, pen[1] * vertex.csign])

@@ -1,0 +1,69 @@
+"""Pricing of the parametric simplex: which violated dual constraint's edge to leave along.
+
+Steepest edge (Goldfarb & Reid 1977) with partial pricing: the violation per unit length of the
+edge in ``beta``, computed for the most violated constraints only.
+
+Goldfarb, D. and Reid, J. K. (1977). A practicable steepest-edge simplex algorithm.
+Mathematical Programming 12(1), 361-371.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._state import Vertex
+
+__all__ = ["FEASIBLE", "steepest_edge"]
+
+# A dual constraint violated by less than this (relative to its scale) is satisfied.
+FEASIBLE = 1e-12
+# Violated constraints whose edge lengths the steepest-edge pricing computes per step.
+PRICED = 256
+
+
+def steepest_edge(vertex: Vertex, slack: np.ndarray, scale: np.ndarray) -> int:
+    """The most violated dual constraint per unit length of its edge (steepest edge).
+
+    The edge of a basic observation moves ``beta`` by a column of the basis inverse per unit
+    of its residual, the edge of an inactive column by ``(1, -B^-1 A_Zj)`` per unit of its
+    coefficient; dividing the violation by that length prefers edges that improve the
+    objective most per distance travelled.
+
+    Parameters
+    ----------
+    vertex : Vertex
+        The current vertex.
+    slack : ndarray
+        Its dual constraints' values ``p + t q`` at the current ``t``.
+    scale : ndarray
+        What each constraint's violation is measured against.
+
+    Returns
+    -------
+    int
+        The constraint to leave along; ``-1`` if there is none, the least slack one if none
+        is violated.
+    """
+    if slack.size == 0:
+        return -1
+    violated = np.flatnonzero(slack < -FEASIBLE * scale)
+    if violated.size == 0:
+        return int(np.argmin(slack))
+    if violated.size > PRICED:
+        # Partial pricing: edge lengths only for the most violated constraints. Each
+        # inactive column's length costs a |Z| x |Z| product; with hundreds violated (a
+        # wide working set) that was a quarter of the path's time (n = 500, p = 20,000:
+        # 40.3 s -> 27.8 s, same run). 256 leaves problems with q <= ~100 untouched.
+        violated = violated[np.argpartition(slack[violated], PRICED)[:PRICED]]
+    nz, inverse = vertex.Z.size, vertex.basis.inverse
+    lengths = np.ones(violated.size)
+    on_rows = violated < 2 * nz
+    if on_rows.any():
+        cols = inverse[:, violated[on_rows] % max(nz, 1)]
+        lengths[on_rows] = np.sqrt(np.einsum("ij,ij->j", cols, cols))
+    if not on_rows.all():
+        k = vertex.inactive.size
+        which = vertex.inactive[(violated[~on_rows] - 2 * nz) % k]
+        moved = inverse @ vertex.rows_Z[:, which] if nz else np.zeros((0, which.size))
+        lengths[~on_rows] = np.sqrt(1.0 + np.einsum("ij,ij->j", moved, moved))
+    return int(violated[np.argmin(slack[violated] / lengths)])
