@@ -212,6 +212,25 @@ def _full_solution(design: RowDesign, tau: float, fit, middle, below, above):
     return full_basis, dual
 
 
+def band_round(design: RowDesign, tau: float, beta: np.ndarray, below: np.ndarray,
+               above: np.ndarray, residual: np.ndarray, *, tol: float, max_iter: int):
+    """One round of a band: the observations outside ``below`` and ``above`` kept, those in
+    them globbed into one pseudo-observation per side (:func:`_globs`, from ``residual``), the
+    reduced problem solved exactly from ``beta``.
+
+    Returns ``(fit, middle, residual, wrong_below, wrong_above)``: the reduced fit, the band's
+    observations, every observation's residual at the fit, and the globbed observations the
+    fit puts on the wrong side (none: the fit is the full problem's optimum).
+    """
+    n = design.n_samples
+    middle = np.flatnonzero(~(below | above))
+    reduced = design.subset(middle, *_globs(design, below, above, residual))
+    fit, _ = solve_any_rank(reduced, tau, beta, tol=tol, max_iter=max_iter)
+    del reduced
+    residual = design.y[:n] - design.fitted(fit.beta)
+    return fit, middle, residual, below & (residual > 0), above & (residual < 0)
+
+
 def preprocess_solve(
     design: RowDesign,
     tau: float,
@@ -252,16 +271,12 @@ def preprocess_solve(
     above = standardized > upper
     center = (beta, residual)
     for rounds in range(1, max_rounds + 1):
-        middle = np.flatnonzero(~(below | above))
-        if middle.size > n // 2:
+        if n - np.count_nonzero(below | above) > n // 2:
             return None
-        reduced = design.subset(middle, *_globs(design, below, above, residual))
-        fit, _ = solve_any_rank(reduced, tau, beta, tol=tol, max_iter=max_iter)
+        fit, middle, residual, wrong_below, wrong_above = band_round(
+            design, tau, beta, below, above, residual, tol=tol, max_iter=max_iter
+        )
         iters += fit.n_iter
-        del reduced
-        residual = design.y[:n] - design.fitted(fit.beta)
-        wrong_below = below & (residual > 0)
-        wrong_above = above & (residual < 0)
         wrong = int(np.count_nonzero(wrong_below) + np.count_nonzero(wrong_above))
         if wrong == 0:
             basis, dual = _full_solution(design, tau, fit, middle, below, above)

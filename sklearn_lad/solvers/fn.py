@@ -38,13 +38,7 @@ from ._base import (
 )
 from ._finish import dropped_columns_balanced, finish_on_engine, solve_at_safe_tau
 from ._interior_point import independent_columns, solve_exact
-from ._preprocessing import (
-    PreprocessResult,
-    _full_solution,
-    _globs,
-    preprocess_solve,
-    solve_any_rank,
-)
+from ._preprocessing import PreprocessResult, _full_solution, band_round, preprocess_solve
 
 # A warm start's band: the rows nearest the warm fit, at least this many per column and this
 # share of the observations (measured on regularisation paths, benchmarks/bench_path.py: a
@@ -244,13 +238,10 @@ def _warm_band_solve(design: RowDesign, tau: float, beta0: np.ndarray, *, tol: f
         below = (residual < 0) & (-residual > cut)
         above = residual > cut
         for _ in range(8):
-            middle = np.flatnonzero(~(below | above))
-            reduced = design.subset(middle, *_globs(design, below, above, residual))
-            fit, _ = solve_any_rank(reduced, tau, beta, tol=tol, max_iter=max_iter)
+            fit, middle, _, wrong_below, wrong_above = band_round(
+                design, tau, beta, below, above, residual, tol=tol, max_iter=max_iter
+            )
             iters, rounds = iters + fit.n_iter, rounds + 1
-            fitted_residual = design.y[:n] - design.fitted(fit.beta)
-            wrong_below = below & (fitted_residual > 0)
-            wrong_above = above & (fitted_residual < 0)
             wrong = int(np.count_nonzero(wrong_below) + np.count_nonzero(wrong_above))
             if wrong == 0:
                 basis, dual = _full_solution(design, tau, fit, middle, below, above)
