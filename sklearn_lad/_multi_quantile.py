@@ -34,7 +34,7 @@ from ._estimators import _QuantileLinearModel
 from ._noncrossing import fit_constrained, rearrange
 from ._problem import QuantileProblem
 from ._validation import build_problem
-from .solvers import get_solver, run_solver
+from .solvers import run_solver
 
 __all__ = ["QuantileProcessRegressor"]
 
@@ -421,13 +421,7 @@ class QuantileProcessRegressor(_QuantileLinearModel):
         return np.column_stack([ends.min(axis=1), ends.max(axis=1)])
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = super().__sklearn_tags__()  # sparse input as the backend declares
         if self.non_crossing == "constrained":
             tags.input_tags.sparse = True
-        else:
-            try:
-                cls = get_solver(self.solver) if self.solver != "auto" else None
-            except (ValueError, ImportError):
-                cls = None
-            tags.input_tags.sparse = cls is None or cls.supports_sparse
         return tags

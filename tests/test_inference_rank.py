@@ -10,7 +10,7 @@ from scipy.optimize import linprog
 from sklearn_lad import QuantileRegressor
 from sklearn_lad.inference import summary
 from sklearn_lad.inference._common import fit_data
-from sklearn_lad.inference._rank import _projected, rank_trace
+from sklearn_lad.inference._rank import _breakpoints, _projected, rank_trace
 from sklearn_lad.inference._sparsity import nid_density
 
 from ._inference_fixtures import (
@@ -137,15 +137,6 @@ def _statistic_range(fd, j, b, projected):
     return low, high
 
 
-def _levels(trace):
-    points = []
-    for b, t in trace:
-        if points and b == points[-1][0]:
-            points[-1] = (b, t)
-        else:
-            points.append((b, t))
-    return points
-
 
 def test_stackloss_rank_ends_differ_from_r_only_at_pivots_where_the_statistic_is_flat():
     # R's rq(..., ci = TRUE) interpolates between the last breakpoint its simplex visited
@@ -167,7 +158,7 @@ def test_stackloss_rank_ends_differ_from_r_only_at_pivots_where_the_statistic_is
         for j in range(fd.p):
             projected = _projected(fd, j, density)
             for direction, side in ((-1, "lower"), (1, "upper")):
-                points = _levels(rank_trace(fd, j, direction, projected, critical))
+                points = _breakpoints(rank_trace(fd, j, direction, projected, critical))
                 r_in, r_out = r[f"{side}_in"][j], r[f"{side}_out"][j]
                 if abs(r_out) > 1e300:  # unbounded: R writes -/+ double.xmax
                     assert points[-1][0] == direction * np.inf

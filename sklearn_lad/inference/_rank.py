@@ -295,18 +295,25 @@ def _projected(fd: FitData, j: int, density) -> np.ndarray:
     return x - Z @ coef
 
 
-def _endpoint(trace, critical: float) -> float:
-    """Interpolate ``b`` at ``|T| = critical`` between the last accepted and first rejected point.
+def _breakpoints(trace) -> list[tuple[float, float]]:
+    """The trace's ``(b, T)`` points with one statistic per ``b``.
 
     Zero-length steps (several rows tied at one breakpoint) leave several statistics at one
     ``b``; the last one is the statistic beyond that breakpoint and is the one that counts.
     """
-    points = []
+    points: list[tuple[float, float]] = []
     for b, t in trace:
         if points and b == points[-1][0]:
             points[-1] = (b, t)
         else:
             points.append((b, t))
+    return points
+
+
+def _endpoint(trace, critical: float) -> float:
+    """Interpolate ``b`` at ``|T| = critical`` between the last accepted and first rejected
+    point of :func:`_breakpoints`."""
+    points = _breakpoints(trace)
     if not np.isfinite(points[-1][0]):
         return points[-1][0]
     if len(points) < 2 or abs(points[-1][1]) <= critical:
