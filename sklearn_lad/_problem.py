@@ -21,7 +21,20 @@ import scipy.sparse as sp
 from ._design import RowDesign
 from ._objective import quantile_objective
 
-__all__ = ["QuantileProblem", "SolverResult", "SolverDiagnostics", "Status"]
+__all__ = ["QuantileProblem", "SolverResult", "SolverDiagnostics", "Status", "pseudo_row_duals"]
+
+
+def pseudo_row_duals(balance: np.ndarray, lam: np.ndarray, tau: float):
+    """Dual values ``(d+, d-)`` of the penalty pseudo-rows ``+e_j`` and ``-e_j``.
+
+    They must satisfy ``d+_j - d-_j = balance_j`` (``-X_j'd`` for the observations' dual ``d``)
+    with both in the box ``[-(1 - tau) lam_j, tau lam_j]``, which is possible exactly when
+    ``|balance_j| <= lam_j``. ``d+`` is the balance clipped to the box and ``d-`` takes the
+    rest: no sum of terms of different sizes, so a box of width ``tau lam`` = 1e-300 ``lam``
+    keeps its digits.
+    """
+    plus = np.clip(balance, -(1.0 - tau) * lam, tau * lam)
+    return plus, plus - balance
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._problem import QuantileProblem, SolverResult
+from ._problem import QuantileProblem, SolverResult, pseudo_row_duals
 from ._simplex import Basis, basic_dual, dual_at_bounds
 from ._tolerances import HOMOTOPY_STRICT_DUAL_RTOL, is_zero_residual, residual_scale
 
@@ -177,11 +177,8 @@ def check_vertex(problem: QuantileProblem, coef: np.ndarray, intercept: float) -
 def _augmented_dual(problem: QuantileProblem, d: np.ndarray, xtd: np.ndarray, lam) -> np.ndarray:
     """The augmented LP's dual: observations, then the ``+e_j`` and ``-e_j`` pseudo-rows.
 
-    Pseudo-rows need ``d+_j - d-_j = -X_j'd`` inside ``[-(1 - tau), tau] lambda_j``; the pair
-    centred in the box does it (at the bounds for the active features, where ``|X_j'd| =
-    lambda_j``).
+    Pseudo-rows need ``d+_j - d-_j = -X_j'd`` inside ``[-(1 - tau), tau] lambda_j``
+    (:func:`~sklearn_lad._problem.pseudo_row_duals`).
     """
     penalized = np.flatnonzero(lam > 0)
-    centre = (2.0 * problem.tau - 1.0) * lam[penalized]
-    c = -xtd[penalized]
-    return np.concatenate([d, 0.5 * (centre + c), 0.5 * (centre - c)])
+    return np.concatenate([d, *pseudo_row_duals(-xtd[penalized], lam[penalized], problem.tau)])

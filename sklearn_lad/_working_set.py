@@ -31,7 +31,7 @@ import numpy as np
 
 from ._design import single_threaded_blas
 from ._homotopy import Homotopy
-from ._problem import QuantileProblem, SolverResult
+from ._problem import QuantileProblem, SolverResult, pseudo_row_duals
 from ._scaling import equilibrate
 from ._tolerances import WORKING_SET_DUAL_RTOL
 from ._vertex_check import check_vertex
@@ -127,19 +127,14 @@ def _full_dual(problem, features, penalized_full, result, xtd, bound) -> np.ndar
     """The full augmented dual: observation rows, then ``+e_j`` and ``-e_j`` rows.
 
     Pseudo-rows of features in ``W`` come from the restricted certificate; for the others any
-    ``d+ - d- = -X_j'd`` in the box is dual feasible; we take the pair centred in the box.
+    ``d+ - d- = -X_j'd`` in the box is dual feasible
+    (:func:`~sklearn_lad._problem.pseudo_row_duals`).
     """
     n, tau = problem.n_samples, problem.tau
     sub = _restricted(problem, features)
     penalized_sub = features[sub.penalty > 0]
-    k_full, k_sub = penalized_full.size, penalized_sub.size
-    plus = np.empty(k_full)
-    minus = np.empty(k_full)
-    c = -xtd
-    lam = bound[penalized_full]
-    centre = (2.0 * tau - 1.0) * lam
-    plus[:] = 0.5 * (centre + c[penalized_full])
-    minus[:] = 0.5 * (centre - c[penalized_full])
+    k_sub = penalized_sub.size
+    plus, minus = pseudo_row_duals(-xtd[penalized_full], bound[penalized_full], tau)
     pos = np.searchsorted(penalized_full, penalized_sub)
     plus[pos] = result.dual[n : n + k_sub]
     minus[pos] = result.dual[n + k_sub : n + 2 * k_sub]

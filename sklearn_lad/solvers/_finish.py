@@ -45,7 +45,7 @@ import numpy as np
 from .._canonical import abs_design, independent_rows
 from .._design import RowDesign
 from .._homotopy import Homotopy
-from .._problem import QuantileProblem, SolverResult
+from .._problem import QuantileProblem, SolverResult, pseudo_row_duals
 from .._simplex import AffineCosts, ObservationRows, ParametricSimplex, basic_dual
 
 __all__ = [
@@ -246,10 +246,8 @@ def _augmented_dual(problem: QuantileProblem, engine: ParametricSimplex, vertex)
     cost = np.stack([pen[0] * vertex.csign, pen[1] * vertex.csign])
     basic = basic_dual(vertex.basis, vertex.g, cost)
     dual[vertex.Z] = basic[0] + tau * basic[1]
-    # Each penalised column's pseudo-rows balance it: d+_j - d-_j = -(X'd)_j, split so that
-    # both stay in their box [-(1 - tau) lam_j, tau lam_j].
+    # Each penalised column's pseudo-rows balance it: d+_j - d-_j = -(X'd)_j.
     penalized = np.flatnonzero(problem.penalty > 0)
     lam = problem.penalty[penalized] * problem.weight_sum
     balance = -engine.rows.rmatvec(dual)[engine.rows.off + penalized]
-    plus = np.clip(balance, -(1.0 - tau) * lam, tau * lam)
-    return np.concatenate([dual, plus, plus - balance])
+    return np.concatenate([dual, *pseudo_row_duals(balance, lam, tau)])
