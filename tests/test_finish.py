@@ -1,10 +1,12 @@
-"""Finishes through the shared engine (``sklearn_lad.solvers._finish``): extreme quantile levels."""
+"""The shared engine's finishes (``solvers._finish``): extreme levels, reduced optima."""
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from sklearn_lad import available_solvers
 from sklearn_lad._certificate import certify
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad._scaling import equilibrate
@@ -15,6 +17,8 @@ rng = np.random.default_rng(0)
 X = rng.standard_normal((300, 3))
 Y = X @ np.array([1.0, -2.0, 0.5]) + 1.0 + rng.standard_t(3, size=300)
 W = rng.uniform(0.1, 3.0, 300)
+# Every exact backend: the external LP codes (highs, cvxpy) are walked like the engine's own.
+EXTREME = [name for name in available_solvers() if get_solver(name).exact]
 
 # (label, problem parameters, a level on the same piece of the quantile process). With an
 # intercept no residual can be negative once tau < min(w) / sum(w) (about 1e-4 here), so the
@@ -43,7 +47,7 @@ def _assert_same_point(coef, intercept, reference):
     assert intercept == pytest.approx(reference.intercept, abs=1e-9 * scale)
 
 
-@pytest.mark.parametrize("name", ["fn", "br", "irls"])
+@pytest.mark.parametrize("name", EXTREME)
 @pytest.mark.parametrize("tau", [1e-300, 1e-20, 1.0 - 2.0**-53, 1.0 - 1e-15])
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
 def test_extreme_levels_reach_the_certified_vertex(case, tau, name):
@@ -62,7 +66,7 @@ def test_extreme_levels_reach_the_certified_vertex(case, tau, name):
                        _reference(params, tau, near))
 
 
-@pytest.mark.parametrize("name", ["fn", "br", "irls"])
+@pytest.mark.parametrize("name", EXTREME)
 @pytest.mark.parametrize("tau", [1e-300, 1e-20, 1.0 - 1e-15, 1.0 - 2.0**-53])
 def test_extreme_levels_through_run_solver(tau, name):
     # The canonical step reads the optimal face off the certified dual. Near tau = 1 the lower
@@ -103,3 +107,42 @@ def test_only_exactly_dependent_dropped_columns_skip_the_engine_finish():
         assert not keep.all()
         reduced = solve_exact(design.take_columns(keep), 0.4)
         assert dropped_columns_balanced(design, keep, reduced.dual) is expected
+
+
+def test_external_answers_are_certified_once_and_finished_only_when_they_fail(monkeypatch):
+    from sklearn_lad._problem import SolverResult, Status
+    from sklearn_lad.solvers import _finish
+    from sklearn_lad.solvers.highs import HighsSolver
+
+    monkeypatch.setattr(_finish, "finish_on_engine",
+                        lambda *args: pytest.fail("finish_on_engine called"))
+    problem, _ = equilibrate(QuantileProblem(X=X, y=Y, tau=0.3, sample_weight=W))
+    # An optimal vertex: certified here and handed over, so finalize only verifies it.
+    raw = HighsSolver()._solve(problem)
+    handed = _finish.certify_or_finish(problem, raw)
+    assert handed.certified and handed.dual is not None and handed.message == raw.message
+    np.testing.assert_allclose(handed.coef, raw.coef, rtol=1e-12)
+    # A run stopped at its cap keeps its point (no certificate, no finish).
+    capped = SolverResult(coef=np.zeros(3), intercept=0.0, objective=1.0,
+                          status=Status.ITERATION_LIMIT)
+    assert _finish.certify_or_finish(problem, capped) is capped
+
+
+def test_a_reduced_optimum_is_finished_on_the_engine():
+    from sklearn_lad.solvers._finish import certify_or_finish
+
+    # The optimum without the nearly dependent column (where HiGHS stopped): the certificate
+    # rejects it; the engine's steps bring the
+    # column in, and finalize certifies the vertex reached.
+    Xc = np.column_stack([X, X[:, 0] + 1e-7 * rng.standard_normal(300)])
+    problem, _ = equilibrate(QuantileProblem(X=Xc, y=Y, tau=0.3))
+    reduced = get_solver("highs")()._solve(replace(problem, X=problem.X[:, :3]))
+    start = replace(reduced, coef=np.append(reduced.coef, 0.0), dual=None, basis=None)
+    assert not certify(problem.augmented(), problem.join(start.coef, start.intercept)).certified
+    finished = certify_or_finish(problem, start)
+    assert not finished.certified and finished.n_iter > start.n_iter
+    cert = certify(problem.augmented(), problem.join(finished.coef, finished.intercept),
+                   finished.basis, finished.dual)
+    assert cert.certified and finished.objective < start.objective
+    exact = run_solver("br", problem)[0]
+    assert finished.objective == pytest.approx(exact.objective, rel=1e-12)

@@ -1,6 +1,7 @@
 """Finishes through the shared simplex engine for what a backend's own arithmetic cannot reach.
 
-*Nearly dependent columns* (:func:`finish_on_engine`).
+*Nearly dependent columns* (:func:`finish_on_engine`; for an external LP code,
+:func:`certify_or_finish`).
 
 Interior points and IRLS factorise the Gram matrix ``A'DA``, whose condition number is the square
 of the design's, so they drop a column that is *nearly* a combination of the others (``x_2 = x_1
@@ -11,6 +12,11 @@ optimum is then not optimal. The simplex method works with the basis itself, not
 matrix; from the reduced vertex (the dropped columns at zero, priced as inactive columns) the
 parametric simplex of :class:`~sklearn_lad._homotopy.Homotopy` at the problem's own ``alpha``
 brings them in where that lowers the objective (Barrodale & Roberts' 1973 long steps).
+External LP codes (HiGHS, Clarabel) stop at that reduced optimum too, within their own absolute
+tolerances (1.3% above the optimum in the scaling tests' example, the column's dual equality
+violated well within their 1e-7), and do not say which columns they neglected: their answer goes
+through the shared certificate first, and only when it fails do the engine's steps start from
+its (polished) vertex.
 
 *Quantile levels within 1e-6 of 0 or 1* (:func:`solve_at_safe_tau`; a level near 1 is the level
 ``1 - tau`` of ``-y``, since ``rho_tau(r) = rho_{1 - tau}(-r)``). At ``tau = 1e-300`` the dual
@@ -43,14 +49,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._canonical import abs_design, independent_rows
+from .._certificate import certified_result, certify
 from .._design import RowDesign
 from .._homotopy import Homotopy
-from .._problem import QuantileProblem, SolverResult, pseudo_row_duals
+from .._problem import QuantileProblem, SolverResult, Status, pseudo_row_duals
 from .._simplex import AffineCosts, ObservationRows, ParametricSimplex, basic_dual
 
 __all__ = [
-    "DEPENDENT_RTOL", "SAFE_TAU", "Finished", "dropped_columns_balanced", "finish_on_engine",
-    "solve_at_safe_tau",
+    "DEPENDENT_RTOL", "SAFE_TAU", "Finished", "certify_or_finish", "dropped_columns_balanced",
+    "finish_on_engine", "solve_at_safe_tau",
 ]
 
 #: Backends solve at levels in ``[SAFE_TAU, 1 - SAFE_TAU]``; the engine's walk in ``tau`` does the
@@ -124,6 +131,52 @@ def finish_on_engine(problem: QuantileProblem, beta: np.ndarray, dual=None) -> F
         return None
     exact = homotopy.result(vertex, homotopy.steps)
     return Finished(problem.join(exact.coef, exact.intercept), exact.basis, homotopy.steps)
+
+
+def certify_or_finish(problem: QuantileProblem, result: SolverResult) -> SolverResult:
+    """An external LP code's answer, certified, or else finished on the shared engine.
+
+    The shared certificate (:func:`~sklearn_lad._certificate.certify`) runs here rather than
+    in ``finalize``: a certified answer is handed over (``certified_result``), and ``finalize``
+    only verifies it. An answer the certificate rejects (a reduced optimum that neglects a
+    nearly dependent column, see the module docstring) is taken as the start of
+    :func:`finish_on_engine`: its polished vertex, its dual deciding the side of interpolated
+    rows left out of the basis. The vertex reached goes to ``finalize``'s certificate like any
+    answer.
+
+    Parameters
+    ----------
+    problem : QuantileProblem
+        The (equilibrated) problem the backend solved.
+    result : SolverResult
+        The backend's answer (``dual`` on the augmented rows when it has one).
+
+    Returns
+    -------
+    SolverResult
+        ``result`` certified, moved to the engine's vertex, or unchanged (a failed or early
+        stopped run, or a finish that gave up), for ``finalize`` to certify or reject.
+    """
+    beta = problem.join(result.coef, result.intercept)
+    if not result.status.converged or not np.all(np.isfinite(beta)):
+        # A run stopped at its cap keeps its point: the finish is for a code that converged.
+        return result
+    aug = problem.augmented()
+    cert = certify(aug, beta, basis=result.basis, dual=result.dual)
+    if cert.certified:
+        return replace(certified_result(problem, aug, cert, n_iter=result.n_iter,
+                                        diagnostics=result.diagnostics),
+                       message=result.message)
+    finished = finish_on_engine(problem, cert.beta, result.dual)
+    if finished is None:
+        return result
+    coef, intercept = problem.split(finished.beta)
+    return replace(
+        result, coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
+        n_iter=result.n_iter + finished.n_iter, status=Status.OPTIMAL, gap=float("nan"),
+        message=f"{result.message}; not certified, finished on the simplex engine",
+        certified=False, basis=finished.basis, dual=finished.dual,
+    )
 
 
 def _start_vertex(homotopy: Homotopy, problem: QuantileProblem, beta: np.ndarray, dual):

@@ -4,7 +4,11 @@ The LP of Koenker & Bassett (1978) on the augmented design (``_problem.py``), ha
 cvxpy solver (Clarabel by default, an interior-point method; Goulart & Chen 2024). Interior-point
 answers are only accurate to the solver's tolerance, so the rows whose dual values lie strictly
 inside their box (they must be interpolated) are passed on as the basis that the shared
-certificate (``_certificate.py``) solves exactly.
+certificate (``_certificate.py``) solves exactly. Clarabel's tolerances are absolute: on a column
+nearly dependent on the others it stops near the optimum without that column, and at
+``tau = 1e-300`` near any point. So its answer goes through the certificate at once, one that
+fails is finished by the shared simplex engine, and levels within 1e-6 of 0 or 1 are solved at
+the safe level and walked to ``tau`` (``solvers/_finish.py``).
 
 References
 ----------
@@ -20,6 +24,7 @@ import numpy as np
 from .._problem import QuantileProblem, SolverResult, Status
 from .._tolerances import INTERIOR_DUAL_MARGIN
 from ._base import Solver, null_result, register_solver
+from ._finish import certify_or_finish, solve_at_safe_tau
 
 
 @register_solver
@@ -56,6 +61,9 @@ class CvxpySolver(Solver):
     }
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
+        return solve_at_safe_tau(problem, lambda at: certify_or_finish(at, self._solve(at)))
+
+    def _solve(self, problem: QuantileProblem) -> SolverResult:
         try:
             import cvxpy as cp
         except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -86,7 +94,7 @@ class CvxpySolver(Solver):
         n_iter = int(stats.num_iters or 0) if stats is not None else 0
         if beta.value is None:
             return null_result(problem, status, f"{message} (no solution returned)", n_iter)
-        basis = None
+        basis = dual = None
         if balance.dual_value is not None:
             # cvxpy's multiplier of "A beta + u - v == y" is -d / sum(w) for the LP dual d.
             dual = -np.asarray(balance.dual_value).ravel() * aug.weight_sum
@@ -97,5 +105,5 @@ class CvxpySolver(Solver):
         coef, intercept = problem.split(np.asarray(beta.value))
         return SolverResult(
             coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
-            n_iter=n_iter, status=status, message=message, basis=basis,
+            n_iter=n_iter, status=status, message=message, basis=basis, dual=dual,
         )

@@ -5,6 +5,12 @@ residuals, ``min sum_i w_i (tau u_i + (1 - tau) v_i)  s.t.  A beta + u - v = y``
 design (``_problem.py``), which carries the L1 penalty as pseudo-observations. HiGHS's simplex
 returns a vertex, so this backend is exact and serves as the oracle the others are tested against.
 
+HiGHS's tolerances are absolute (1e-7 on the dual's equalities): on a column nearly dependent on
+the others it may stop at the optimum without that column, and at ``tau = 1e-300`` every cost is
+below them. Its answer therefore goes through the shared certificate at once, and one it fails
+is finished by the shared simplex engine; levels within 1e-6 of 0 or 1 are solved at the safe
+level and walked to ``tau`` (``solvers/_finish.py``).
+
 References
 ----------
 Koenker, R. and Bassett, G. (1978). Regression quantiles. Econometrica 46(1), 33-50.
@@ -20,6 +26,7 @@ from scipy.optimize import linprog
 
 from .._problem import QuantileProblem, SolverResult, Status
 from ._base import NON_NEGATIVE_INT, Solver, StrOptions, null_result, register_solver
+from ._finish import certify_or_finish, solve_at_safe_tau
 
 
 @register_solver
@@ -53,6 +60,9 @@ class HighsSolver(Solver):
     }
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
+        return solve_at_safe_tau(problem, lambda at: certify_or_finish(at, self._solve(at)))
+
+    def _solve(self, problem: QuantileProblem) -> SolverResult:
         aug = problem.augmented()
         m, q = aug.shape
         design = aug.tocsr() if problem.is_sparse else aug.toarray()
@@ -78,8 +88,14 @@ class HighsSolver(Solver):
         beta = res.x[:q]
         u, v = res.x[q : q + m], res.x[q + m :]
         basis = np.flatnonzero((u <= 0.0) & (v <= 0.0))
+        dual = None
+        marginals = getattr(getattr(res, "eqlin", None), "marginals", None)
+        if marginals is not None and np.shape(marginals) == (m,):
+            # The equalities' marginals are the LP dual of the scaled costs (c / sum(w)).
+            dual = np.asarray(marginals, dtype=float) * aug.weight_sum
         coef, intercept = problem.split(beta)
         return SolverResult(
             coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
             n_iter=n_iter, status=status, message=f"HiGHS: {res.message}", basis=basis,
+            dual=dual,
         )
