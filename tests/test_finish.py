@@ -146,3 +146,23 @@ def test_a_reduced_optimum_is_finished_on_the_engine():
     assert cert.certified and finished.objective < start.objective
     exact = run_solver("br", problem)[0]
     assert finished.objective == pytest.approx(exact.objective, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", [name for name in ("highs", "cvxpy") if name in EXTREME])
+def test_external_answers_reach_the_canonical_point_of_a_tied_face(name):
+    # A column equal to 3 (the intercept's twin) and y in {0, 1, 2}: the optimum is a face.
+    # HiGHS's simplex dual sits on its bounds there; taken as the certificate's hint it was
+    # kept, the canonical step could not read the face off it, and HiGHS's vertex (intercept
+    # 0) came back instead of the minimum-norm point (intercept 0.1, coefficient 0.3).
+    import scipy.sparse as sp
+
+    local = np.random.default_rng(161)
+    n, p = int(local.integers(6, 40)), int(local.integers(2, 4))
+    Xt = local.standard_normal((n, p))
+    Xt[:, 0] = 3.0
+    yt = local.integers(0, 3, size=n).astype(float)
+    problem = QuantileProblem(X=sp.csr_matrix(Xt), y=yt, tau=float(local.choice([0.5, 0.25, 0.3])))
+    result, exact = _fit(name, problem), _fit("fn", problem)
+    assert result.unique is False and exact.unique is False
+    assert result.intercept == pytest.approx(exact.intercept, abs=1e-12)
+    np.testing.assert_allclose(result.coef, exact.coef, atol=1e-12)

@@ -140,9 +140,9 @@ def certify_or_finish(problem: QuantileProblem, result: SolverResult) -> SolverR
     in ``finalize``: a certified answer is handed over (``certified_result``), and ``finalize``
     only verifies it. An answer the certificate rejects (a reduced optimum that neglects a
     nearly dependent column, see the module docstring) is taken as the start of
-    :func:`finish_on_engine`: its polished vertex, its dual deciding the side of interpolated
-    rows left out of the basis. The vertex reached goes to ``finalize``'s certificate like any
-    answer.
+    :func:`finish_on_engine`: its polished vertex, its dual (used for nothing else) deciding
+    the side of interpolated rows left out of the basis. The vertex reached goes to
+    ``finalize``'s certificate like any answer.
 
     Parameters
     ----------
@@ -162,14 +162,18 @@ def certify_or_finish(problem: QuantileProblem, result: SolverResult) -> SolverR
         # A run stopped at its cap keeps its point: the finish is for a code that converged.
         return result
     aug = problem.augmented()
-    cert = certify(aug, beta, basis=result.basis, dual=result.dual)
+    # Not the backend's dual as the certificate's hint: a simplex dual sits on its bounds at a
+    # degenerate vertex, and the certificate would keep it (corrected onto the equalities)
+    # instead of finding its most interior dual, from which the canonical step reads the
+    # optimal face; on tied data the canonical point then stayed at HiGHS's vertex.
+    cert = certify(aug, beta, basis=result.basis)
     if cert.certified:
         return replace(certified_result(problem, aug, cert, n_iter=result.n_iter,
                                         diagnostics=result.diagnostics),
                        message=result.message)
     finished = finish_on_engine(problem, cert.beta, result.dual)
     if finished is None:
-        return result
+        return replace(result, dual=None)
     coef, intercept = problem.split(finished.beta)
     return replace(
         result, coef=coef, intercept=intercept, objective=problem.objective(coef, intercept),
