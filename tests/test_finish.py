@@ -166,3 +166,34 @@ def test_external_answers_reach_the_canonical_point_of_a_tied_face(name):
     assert result.unique is False and exact.unique is False
     assert result.intercept == pytest.approx(exact.intercept, abs=1e-12)
     np.testing.assert_allclose(result.coef, exact.coef, atol=1e-12)
+
+
+
+# Where Clarabel stopped, 7e-8 of the objective from the optimum, and neither its basis nor the
+# polish found the optimal vertex (a ConvergenceWarning; the thorough conformance run's failure).
+X_CLARABEL = np.array([
+    -0.722577641, 0.62159041, 1.45196124, -0.0566074832, 0.165625181, 1.3620767,
+    0.276373296, -1.09146418, -0.711785699, 0.52789695, -0.544360358, -2.2174702,
+    0.825925327, -0.179089182, 0.303382823, 0.210338857, -1.49435669, -0.650021933,
+    1.13823105, -0.546686107, 0.841221316, -0.637417805, -1.04957222, -0.994525153,
+    -0.384265781, -0.829928384, 0.0912265422, 0.318166673, -0.231510034, -0.932276458,
+    0.269811067, 0.136440025, 0.928001193, 0.000320168682, -0.381907028, 0.019585259
+])
+Y_CLARABEL = np.array([
+    -3.33275372, -1.31973099, -2.31222823, 1.27833878, -0.7767442, -1.70591857, 1.13429666,
+    6.3950704, 0.97217337, -0.08603993, -0.31380401, 2.88383821, -3.78488031, -4.56917054,
+    0.96934194, -0.39215765, 3.72679685, -6.17568209, -1.90891576, -3.63426264, -0.67619728,
+    1.46156368, 1.20196818, 1.57841148, -0.41503051, 1.70179415, 0.07210267, -1.59153165,
+    -1.07682409, -1.01651525, 1.78907352, 1.63361569, -3.80715812, 0.04394814, 0.08287293,
+    -0.16461548
+])
+
+
+@pytest.mark.parametrize("name", [name for name in ("highs", "cvxpy") if name in EXTREME])
+def test_an_inaccurate_answer_is_finished_to_the_oracle(name):
+    problem = QuantileProblem(X=X_CLARABEL[:, None], y=Y_CLARABEL, tau=0.11342482638024878)
+    result, exact = _fit(name, problem), _fit("br", problem)
+    assert result.certified
+    assert result.objective == pytest.approx(exact.objective, rel=1e-12)
+    np.testing.assert_allclose(result.coef, exact.coef, rtol=1e-12)
+    assert result.intercept == pytest.approx(exact.intercept, rel=1e-12)
