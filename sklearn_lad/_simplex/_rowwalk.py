@@ -1,0 +1,307 @@
+"""The parametric walk when every column is free: bases of rows only, kept in a few arrays.
+
+Without a penalised column (the quantile process: :meth:`AffineCosts.tau_process` with a zero
+penalty) every vertex interpolates ``q`` rows on all ``q`` columns, and every breakpoint is one
+exchange of rows (Koenker and d'Orey 1987): the basic row whose dual value reaches a bound
+leaves to that side, and the first non-basic row whose residual reaches zero along the edge
+enters (the first kink: :func:`~sklearn_lad._simplex.line_minimum` with ``need = 0``).
+:meth:`ParametricSimplex.walk` makes that pivot with the general step (columns, long steps, a
+new :class:`Vertex` per step, the working rows recomputed after each); with ``q = 6`` its cost
+is Python overhead, about 150 numpy calls per breakpoint. :func:`walk_light` makes the same
+pivot on a few arrays updated in place (the residuals on the working set, the sides, ``A'd`` by
+the two rows that changed), refreshes them from scratch every ``REFRESH`` pivots, and checks
+the rows outside the working set only when ``beta`` leaves the radius of the last check
+(:meth:`ObservationRows.radius`), as the general engine does. Anything uncommon (a tie at a
+breakpoint, a pivot too small to trust, a row on its wrong side) is handed to the general
+engine at that breakpoint, and the walk resumes from its vertex.
+
+Each piece keeps its solution, basis, basic dual values and sides as packed bits: ``n / 8``
+bytes, not the ``8 n`` of a :class:`Vertex`'s sides.
+
+References
+----------
+Koenker, R. and d'Orey, V. (1987). Algorithm AS 229: Computing regression quantiles. Journal of
+the Royal Statistical Society, Series C (Applied Statistics) 36(3), 383-393.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from ._basis import Basis, basic_dual
+from ._parametric import DEGENERATE, REFRESH, ParametricSimplex
+from ._pricing import FEASIBLE, first_zero
+from ._state import Piece, Vertex
+
+__all__ = ["LightPiece", "walk_light"]
+
+
+@dataclass(frozen=True)
+class LightPiece:
+    """The solution on one piece of a walk, without the walk's state.
+
+    Attributes
+    ----------
+    start, end : float
+        The piece's ends, in the order walked.
+    beta : ndarray of shape (q,)
+        The solution (intercept first).
+    rows : ndarray of int
+        The basic observations ``Z``.
+    basic : ndarray of shape (2, len(rows))
+        Their dual values, ``basic[0] + t * basic[1]`` (:func:`basic_dual`).
+    above : ndarray of uint8
+        ``np.packbits(side > 0)``: the observations above the fit (the others, basic rows
+        excepted, are below it).
+    """
+
+    start: float
+    end: float
+    beta: np.ndarray
+    rows: np.ndarray
+    basic: np.ndarray
+    above: np.ndarray
+
+    @classmethod
+    def of(cls, piece: Piece, engine: ParametricSimplex) -> LightPiece:
+        """The light form of a :class:`Piece` of ``engine``'s walk."""
+        vertex, pen = piece.vertex, engine.costs.penalty
+        cost = np.stack([pen[0] * vertex.csign, pen[1] * vertex.csign])
+        basic = basic_dual(vertex.basis, vertex.g, cost) if vertex.Z.size else np.zeros((2, 0))
+        return cls(piece.start, piece.end, vertex.beta, vertex.Z.copy(), basic,
+                   np.packbits(vertex.side > 0))
+
+
+class _Status(Enum):
+    STAYED = "the pivot failed before changing anything"
+    LOOSE = "the pivot was made but the vertex may not be optimal on every row"
+    DONE = "the pivot was made and the vertex is optimal at the breakpoint"
+
+
+class _RowBasis:
+    """A vertex whose basis is rows only, changed in place by pivots (see the module)."""
+
+    def __init__(self, engine: ParametricSimplex) -> None:
+        self.engine, self.y = engine, engine.y
+        costs = engine.costs
+        # One fancy index per pivot gives every bound and scale of the basic rows.
+        self.bounds = np.stack([costs.upper[0], costs.upper[1], costs.lower[0], costs.lower[1],
+                                engine.box_scale])
+        self.width = engine.width
+        self.cols = np.arange(engine.q)
+        self.dense = (None, None)
+        self.saved = None
+
+    def load(self, vertex: Vertex) -> None:
+        basis = vertex.basis
+        if not np.array_equal(basis.cols, self.cols):
+            order = np.argsort(basis.cols)  # the inverse's rows follow the columns
+            basis = Basis(basis.rows, basis.cols[order], basis.inverse[order], basis.updates)
+        self.basis, self.beta, self.csign = basis, vertex.beta, vertex.csign
+        self.side = vertex.side.copy()
+        self.above = self.side > 0
+        self.working, W = vertex.working, vertex.working.index
+        if self.dense[0] is not vertex.working:
+            self.dense = (vertex.working, self.engine.rows.rows(W))
+        self.AW, self.W = self.dense[1], W
+        self.side_w = self.side[W]
+        self.zpos = np.searchsorted(W, basis.rows)
+        self.r, self.g, self.scale = vertex.residual, vertex.g, vertex.scale
+        self.tol = DEGENERATE * vertex.scale
+        self.checked = vertex.checked if vertex.checked is not None else (vertex.beta, 0.0)
+        self.since = vertex.since_refresh
+        self._constraints()
+
+    def _constraints(self) -> None:
+        """The basic dual values ``a`` and the constraints ``p + t q >= 0`` (as a Vertex's)."""
+        q = self.cols.size
+        a = -(self.g @ self.basis.inverse)
+        b = self.bounds[:, self.basis.rows]
+        pq = np.empty((2, 2 * q))
+        pq[:, :q] = b[0:2] - a
+        pq[:, q:] = a - b[2:4]
+        self.a = a
+        self.constraints = (pq[0], pq[1], np.concatenate([b[4], b[4]]))
+
+    def vertex(self) -> Vertex:
+        """The state as the general engine's :class:`Vertex`."""
+        degenerate = bool(np.count_nonzero(np.abs(self.r) <= self.tol) > self.cols.size)
+        return self.engine._finish(self.basis, self.AW[self.zpos], self.beta, self.csign,
+                                   self.r, self.side.copy(), degenerate, self.g, self.working,
+                                   self.scale, self.since, self.checked)
+
+    def piece(self, start: float, end: float) -> LightPiece:
+        return LightPiece(start, end, self.beta, self.basis.rows, self.a,
+                          np.packbits(self.above))
+
+    def _entering(self, t: float, direction: np.ndarray):
+        """The first non-basic row of the working set whose residual reaches zero along the
+        edge (ties: the largest slope increase, as :func:`line_minimum`): ``(position in W,
+        step length)``, ``None`` if none does."""
+        cand = np.flatnonzero(self.side_w * direction > 0)
+        if cand.size == 0:
+            return None
+        along = direction[cand]
+        kinks = self.r[cand] / along
+        first = float(kinks.min())
+        if not np.isfinite(first):
+            return None
+        ties = np.flatnonzero(kinks <= max(first, 0.0))
+        k = ties[0]
+        if ties.size > 1:
+            rows = self.W[cand[ties]]
+            width = self.width[0][rows]
+            if self.width[1] is not None:
+                width = width + t * self.width[1][rows]
+            k = ties[np.argmax(width * np.abs(along[ties]))]
+        return int(cand[k]), max(first, 0.0)
+
+    def pivot(self, t: float, index: int) -> _Status:
+        """The classical pivot on constraint ``index`` at breakpoint ``t``."""
+        q = self.cols.size
+        h, sign = index % q, (1.0 if index < q else -1.0)
+        direction = self.AW @ (-sign * self.basis.inverse[:, h])
+        entering = self._entering(t, direction)
+        if entering is None:
+            return _Status.STAYED
+        pos, length = entering
+        hit, row = int(self.W[pos]), self.AW[pos]
+        zpos = self.zpos.copy()
+        zpos[h] = pos
+        basis = self.basis.replace_row(h, hit, row)
+        refresh = basis is None or self.since + 1 >= REFRESH
+        if refresh:
+            # A pivot too small to trust, or time to refresh against rounding drift.
+            rows = self.basis.rows.copy()
+            rows[h] = hit
+            basis = Basis.factor(rows, self.cols, self.AW[zpos])
+            if basis is None:
+                return _Status.STAYED
+        self._commit(basis, zpos, h, sign, pos, length, direction)
+        return self._settle(t, refresh)
+
+    def _commit(self, basis, zpos, h, sign, pos, length, direction) -> None:
+        leaving, hit, old = int(self.basis.rows[h]), int(self.W[pos]), float(self.side_w[pos])
+        self.saved = (self.basis, self.beta, self.r, self.g, self.zpos, self.checked,
+                      self.since, self.a, self.constraints, (leaving, hit, old, self.zpos[h], pos))
+        self.side[leaving], self.side[hit] = sign, 0.0
+        self.side_w[self.zpos[h]], self.side_w[pos] = sign, 0.0
+        self.above[leaving], self.above[hit] = sign > 0, False
+        # A'd moves by the two rows whose dual values changed: the leaving row's from 0 to the
+        # bound of its new side, the entering row's from the bound of its old side to 0.
+        b = self.bounds
+        moved_l = b[0:2, leaving] if sign > 0 else b[2:4, leaving]
+        moved_h = b[0:2, hit] if old > 0 else b[2:4, hit]
+        self.g = (self.g + moved_l[:, None] * self.AW[self.zpos[h]]
+                  - moved_h[:, None] * self.AW[pos])
+        r = self.r - length * direction
+        r[zpos] = 0.0
+        self.basis, self.zpos, self.r = basis, zpos, r
+        self.beta = basis.solve(self.y[basis.rows])
+        self.since += 1
+
+    def _settle(self, t: float, refresh: bool) -> _Status:
+        """After a pivot: refresh if due, check the rows outside the working set if ``beta``
+        left the radius, and whether the vertex is optimal at ``t``."""
+        if refresh:
+            self.r = self.y[self.W] - self.AW @ self.beta
+            self.r[self.zpos] = 0.0
+            self.r[np.abs(self.r) <= self.tol] = 0.0
+            self.g = self.engine._gradient(self.engine._duals(self.side, slice(None)))
+            self.since = 0
+            if np.any(self.side_w * self.r < -self.tol):
+                return _Status.LOOSE
+        near, radius = self.checked
+        if not float(np.linalg.norm(self.beta - near)) < radius:
+            full = self.y - self.engine.rows.matvec(self.beta)
+            full[self.basis.rows] = 0.0
+            if np.any(self.side * full < -self.tol):
+                return _Status.LOOSE
+            self.checked = (self.beta, self.engine.rows.radius(full, self.side, self.working))
+        self._constraints()
+        p, q, scale = self.constraints
+        if np.any(p + t * q < -FEASIBLE * scale):
+            return _Status.LOOSE
+        return _Status.DONE
+
+    def undo(self) -> None:
+        """Back to the state before the last pivot."""
+        (self.basis, self.beta, self.r, self.g, self.zpos, self.checked, self.since, self.a,
+         self.constraints, (leaving, hit, old, zpos_h, pos)) = self.saved
+        self.side[leaving], self.side[hit] = 0.0, old
+        self.side_w[zpos_h], self.side_w[pos] = 0.0, old
+        self.above[leaving], self.above[hit] = False, old > 0
+
+
+def _by_engine(engine: ParametricSimplex, state: _RowBasis, status: _Status, t: float,
+               index: int, end: float):
+    """Breakpoint ``t`` by the general engine (:meth:`ParametricSimplex.walk`'s steps), from
+    the state after a pivot of ``status``: ``(vertex or None at the end, t, upcoming, piece
+    or None)``."""
+    moved = None if status is _Status.STAYED else state.vertex()
+    if status is not _Status.STAYED:
+        state.undo()
+    before = state.vertex()
+    if status is _Status.STAYED:
+        moved = engine.pivot_at(before, t, index)
+    elif status is _Status.LOOSE:
+        moved, _ = engine.advance(moved, t, *engine._limits)
+    upcoming = None if moved is None else engine.next_breakpoint(moved, t, end)
+    if moved is not None and upcoming[0] != t:
+        return moved, t, upcoming, None
+    piece, moved, t, upcoming = engine.past_degenerate(before, moved, t, end)
+    return moved, t, upcoming, LightPiece.of(piece, engine)
+
+
+def walk_light(engine: ParametricSimplex, vertex: Vertex, start: float, end: float,
+               max_pivots: int = 100_000) -> list[LightPiece]:
+    """:meth:`ParametricSimplex.walk` with :class:`LightPiece` results.
+
+    The same pieces (breakpoints, vertices, dual values), computed by pivots on a few arrays
+    when no column is penalised (see the module); otherwise the general walk's pieces, made
+    light.
+
+    Parameters
+    ----------
+    engine : ParametricSimplex
+        The engine.
+    vertex : Vertex
+        A vertex optimal at ``start``.
+    start, end : float
+        The walk's ends (``end < start`` walks down).
+    max_pivots : int, default=100_000
+        Raise ``RuntimeError`` past this many pivots.
+
+    Returns
+    -------
+    list of LightPiece
+        In the order walked; at each breakpoint both neighbouring pieces are optimal.
+    """
+    if not engine.free.all():
+        return [LightPiece.of(p, engine) for p in engine.walk(vertex, start, end, max_pivots)]
+    vertex, upcoming = engine.walk_start(vertex, start, end)
+    state = _RowBasis(engine)
+    state.load(vertex)
+    pieces, t = [], float(start)
+    for _ in range(max_pivots):
+        t_next, index = upcoming
+        if t_next != t or index < 0:
+            pieces.append(state.piece(t, t_next))
+        if index < 0:
+            return pieces
+        t = t_next
+        status = state.pivot(t, index)
+        if status is _Status.DONE:
+            upcoming = first_zero(state.constraints, t, end)
+            if upcoming[0] != t:
+                continue
+        moved, t, upcoming, piece = _by_engine(engine, state, status, t, index, end)
+        if piece is not None:
+            pieces.append(piece)
+        if moved is None:
+            return pieces
+        state.load(moved)
+    raise RuntimeError(f"the parametric simplex did not finish in {max_pivots} pivots")
