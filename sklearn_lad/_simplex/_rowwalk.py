@@ -26,6 +26,7 @@ the Royal Statistical Society, Series C (Applied Statistics) 36(3), 383-393.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -37,6 +38,9 @@ from ._pricing import FEASIBLE, first_zero
 from ._state import Piece, Vertex
 
 __all__ = ["LightPiece", "walk_light"]
+
+# Up to this many columns the breakpoint test runs in Python floats (see _RowBasis.scan).
+_SCALAR_Q = 32
 
 
 @dataclass(frozen=True)
@@ -113,18 +117,27 @@ class _RowBasis:
         self.tol = DEGENERATE * vertex.scale
         self.checked = vertex.checked if vertex.checked is not None else (vertex.beta, 0.0)
         self.since = vertex.since_refresh
-        self._constraints()
+        self.a = -(self.g @ self.basis.inverse)
 
-    def _constraints(self) -> None:
-        """The basic dual values ``a`` and the constraints ``p + t q >= 0`` (as a Vertex's)."""
-        q = self.cols.size
-        a = -(self.g @ self.basis.inverse)
+    def scan(self, t: float, end: float) -> bool:
+        """The basic dual values :attr:`a`; whether the vertex is optimal at ``t``; and
+        :attr:`upcoming`, the next breakpoint towards ``end`` (:func:`first_zero`).
+
+        The ``2q`` constraints ``p + t q >= 0`` are a :class:`Vertex`'s (upper bounds of the
+        basic rows' duals, then lower ones). For a small basis they are tested in Python
+        floats, with the same arithmetic in the same order as :func:`first_zero`: numpy's cost
+        per call exceeds the work there.
+        """
+        self.a = a = -(self.g @ self.basis.inverse)
         b = self.bounds[:, self.basis.rows]
-        pq = np.empty((2, 2 * q))
-        pq[:, :q] = b[0:2] - a
-        pq[:, q:] = a - b[2:4]
-        self.a = a
-        self.constraints = (pq[0], pq[1], np.concatenate([b[4], b[4]]))
+        if self.cols.size <= _SCALAR_Q:
+            optimal, self.upcoming = _scan_scalar(a.tolist(), b.tolist(), t, end)
+            return optimal
+        p = np.concatenate([b[0] - a[0], a[0] - b[2]])
+        slope = np.concatenate([b[1] - a[1], a[1] - b[3]])
+        scale = np.concatenate([b[4], b[4]])
+        self.upcoming = first_zero((p, slope, scale), t, end)
+        return not (p + t * slope < -FEASIBLE * scale).any()
 
     def vertex(self) -> Vertex:
         """The state as the general engine's :class:`Vertex`."""
@@ -146,21 +159,23 @@ class _RowBasis:
             return None
         along = direction[cand]
         kinks = self.r[cand] / along
-        first = float(kinks.min())
-        if not np.isfinite(first):
+        k = int(kinks.argmin())
+        first = float(kinks[k])
+        if not math.isfinite(first):
             return None
-        ties = np.flatnonzero(kinks <= max(first, 0.0))
-        k = ties[0]
-        if ties.size > 1:
+        stop = max(first, 0.0)  # a negative kink is a zero residual, rounded
+        if np.count_nonzero(kinks <= stop) > 1:
+            ties = np.flatnonzero(kinks <= stop)
             rows = self.W[cand[ties]]
             width = self.width[0][rows]
             if self.width[1] is not None:
                 width = width + t * self.width[1][rows]
             k = ties[np.argmax(width * np.abs(along[ties]))]
-        return int(cand[k]), max(first, 0.0)
+        return int(cand[k]), stop
 
-    def pivot(self, t: float, index: int) -> _Status:
-        """The classical pivot on constraint ``index`` at breakpoint ``t``."""
+    def pivot(self, t: float, index: int, end: float) -> _Status:
+        """The classical pivot on constraint ``index`` at breakpoint ``t`` of a walk to
+        ``end``."""
         q = self.cols.size
         h, sign = index % q, (1.0 if index < q else -1.0)
         direction = self.AW @ (-sign * self.basis.inverse[:, h])
@@ -181,59 +196,79 @@ class _RowBasis:
             if basis is None:
                 return _Status.STAYED
         self._commit(basis, zpos, h, sign, pos, length, direction)
-        return self._settle(t, refresh)
+        return self._settle(t, end, refresh)
 
     def _commit(self, basis, zpos, h, sign, pos, length, direction) -> None:
         leaving, hit, old = int(self.basis.rows[h]), int(self.W[pos]), float(self.side_w[pos])
         self.saved = (self.basis, self.beta, self.r, self.g, self.zpos, self.checked,
-                      self.since, self.a, self.constraints, (leaving, hit, old, self.zpos[h], pos))
+                      self.since, self.a, (leaving, hit, old, self.zpos[h], pos))
         self.side[leaving], self.side[hit] = sign, 0.0
         self.side_w[self.zpos[h]], self.side_w[pos] = sign, 0.0
         self.above[leaving], self.above[hit] = sign > 0, False
         # A'd moves by the two rows whose dual values changed: the leaving row's from 0 to the
         # bound of its new side, the entering row's from the bound of its old side to 0.
-        b = self.bounds
-        moved_l = b[0:2, leaving] if sign > 0 else b[2:4, leaving]
-        moved_h = b[0:2, hit] if old > 0 else b[2:4, hit]
-        self.g = (self.g + moved_l[:, None] * self.AW[self.zpos[h]]
-                  - moved_h[:, None] * self.AW[pos])
+        i, j = (0 if sign > 0 else 2), (0 if old > 0 else 2)
+        bl, bh = self.bounds[:, leaving], self.bounds[:, hit]
+        change = np.array(((bl[i], -bh[j]), (bl[i + 1], -bh[j + 1])))
+        self.g = self.g + change @ self.AW[[self.zpos[h], pos]]
         r = self.r - length * direction
         r[zpos] = 0.0
         self.basis, self.zpos, self.r = basis, zpos, r
         self.beta = basis.solve(self.y[basis.rows])
         self.since += 1
 
-    def _settle(self, t: float, refresh: bool) -> _Status:
+    def _settle(self, t: float, end: float, refresh: bool) -> _Status:
         """After a pivot: refresh if due, check the rows outside the working set if ``beta``
-        left the radius, and whether the vertex is optimal at ``t``."""
+        left the radius, whether the vertex is optimal at ``t``, and the next breakpoint."""
         if refresh:
             self.r = self.y[self.W] - self.AW @ self.beta
             self.r[self.zpos] = 0.0
             self.r[np.abs(self.r) <= self.tol] = 0.0
             self.g = self.engine._gradient(self.engine._duals(self.side, slice(None)))
             self.since = 0
-            if np.any(self.side_w * self.r < -self.tol):
+            if (self.side_w * self.r < -self.tol).any():
                 return _Status.LOOSE
         near, radius = self.checked
-        if not float(np.linalg.norm(self.beta - near)) < radius:
+        moved = self.beta - near
+        if not float(moved @ moved) < radius * radius:
             full = self.y - self.engine.rows.matvec(self.beta)
             full[self.basis.rows] = 0.0
-            if np.any(self.side * full < -self.tol):
+            if (self.side * full < -self.tol).any():
                 return _Status.LOOSE
             self.checked = (self.beta, self.engine.rows.radius(full, self.side, self.working))
-        self._constraints()
-        p, q, scale = self.constraints
-        if np.any(p + t * q < -FEASIBLE * scale):
-            return _Status.LOOSE
-        return _Status.DONE
+        return _Status.DONE if self.scan(t, end) else _Status.LOOSE
 
     def undo(self) -> None:
         """Back to the state before the last pivot."""
         (self.basis, self.beta, self.r, self.g, self.zpos, self.checked, self.since, self.a,
-         self.constraints, (leaving, hit, old, zpos_h, pos)) = self.saved
+         (leaving, hit, old, zpos_h, pos)) = self.saved
         self.side[leaving], self.side[hit] = 0.0, old
         self.side_w[zpos_h], self.side_w[pos] = 0.0, old
         self.above[leaving], self.above[hit] = False, old > 0
+
+
+def _scan_scalar(a: list, b: list, t: float, end: float) -> tuple[bool, tuple[float, int]]:
+    """:meth:`_RowBasis.scan` in Python floats: ``a`` the basic dual values (constant, slope),
+    ``b`` the basic rows' bounds (upper constant and slope, lower ones, scale)."""
+    upper0, upper1, lower0, lower1, box = b
+    a0, a1 = a
+    q = len(a0)
+    way = 1.0 if end >= t else -1.0
+    best, index, optimal = abs(end - t), -1, True
+    for k in range(2 * q):
+        if k < q:
+            h, p, s = k, upper0[k] - a0[k], upper1[k] - a1[k]
+        else:
+            h = k - q
+            p, s = a0[h] - lower0[h], a1[h] - lower1[h]
+        floor = -FEASIBLE * box[h]
+        now = p + t * s
+        optimal = optimal and now >= floor
+        if way * s < 0 and p + end * s < floor:
+            distance = max(now, 0.0) / (-way * s)
+            if distance < best:
+                best, index = distance, k
+    return optimal, ((end, -1) if index < 0 else (t + way * best, index))
 
 
 def _by_engine(engine: ParametricSimplex, state: _RowBasis, status: _Status, t: float,
@@ -293,9 +328,9 @@ def walk_light(engine: ParametricSimplex, vertex: Vertex, start: float, end: flo
         if index < 0:
             return pieces
         t = t_next
-        status = state.pivot(t, index)
+        status = state.pivot(t, index, end)
         if status is _Status.DONE:
-            upcoming = first_zero(state.constraints, t, end)
+            upcoming = state.upcoming
             if upcoming[0] != t:
                 continue
         moved, t, upcoming, piece = _by_engine(engine, state, status, t, index, end)
