@@ -263,13 +263,20 @@ def _piece_at(pieces, t):
     return next(p for p in pieces if min(p.start, p.end) <= t <= max(p.start, p.end))
 
 
-@pytest.mark.parametrize(("n", "weighted"), [(60, False), (300, True), (2600, False)])
-def test_light_walk_is_the_general_walk(n, weighted):
+@pytest.mark.parametrize(("n", "weighted", "scalar"),
+                         [(60, False, True), (300, True, True), (300, True, False),
+                          (2600, False, True)])
+def test_light_walk_is_the_general_walk(n, weighted, scalar, monkeypatch):
     """walk_light's pivots on arrays give the general walk's solution and dual: the same
     solution, basic rows, basic dual values and sides inside every piece, both ways from the
-    median (n=2600: a working set smaller than n, rows outside it checked by the radius).
-    Breakpoints agree to rounding; where several constraints reach zero within 1e-15 of each
-    other one walk can make a piece of that length the other does not."""
+    median (n=2600: a working set smaller than n, rows outside it checked by the radius;
+    ``scalar=False``: the breakpoint test in numpy, as for a large basis). Breakpoints agree
+    to rounding; where several constraints reach zero within 1e-15 of each other one walk can
+    make a piece of that length the other does not."""
+    from sklearn_lad._simplex import _rowwalk
+
+    if not scalar:
+        monkeypatch.setattr(_rowwalk, "_SCALAR_Q", 0)
     rng = np.random.default_rng(n)
     X = rng.normal(size=(n, 2))
     y = X @ [1.0, -2.0] + (1 + 0.5 * np.abs(X[:, 0])) * rng.standard_t(3, size=n)
