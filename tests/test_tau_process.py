@@ -220,3 +220,20 @@ def test_large_sparse_weighted_process_equals_single_fits():
         fit = QuantileRegressor(tau=float(tau), solver="br").fit(X, y, sample_weight=w)
         assert problem.objective(coef[k], intercept[k]) == pytest.approx(
             fit.objective_, rel=1e-9, abs=1e-12)
+
+
+def test_walk_does_not_step_past_rows_outside_the_working_set():
+    """At extreme levels a pivot's step can pass rows outside the working set; the walk then
+    takes the first kink over every row. Before, it stepped past them and stopped with "the
+    parametric simplex met a singular basis" near tau = 5e-4 on this data (3 seeds in 8)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((5000, 2))
+    y = X @ np.ones(2) + (1.0 + 0.5 * np.abs(X[:, 0])) * rng.standard_t(3, size=5000)
+    process = quantile_process(X, y)
+    taus = [0.0003, 0.0005286, 0.002, 0.5, 0.9995]
+    coef, intercept = process.coef_at(taus)
+    for k, tau in enumerate(taus):
+        problem = QuantileProblem(X=X, y=y, tau=tau)
+        fit = QuantileRegressor(tau=tau, solver="br").fit(X, y)
+        assert problem.objective(coef[k], intercept[k]) == pytest.approx(
+            fit.objective_, rel=1e-9, abs=1e-12)

@@ -98,6 +98,7 @@ class _RowBasis:
         self.cols = np.arange(engine.q)
         self.dense = (None, None)
         self.saved = None
+        self.inside = False  # whether the last step stayed in the radius of the last check
 
     def load(self, vertex: Vertex) -> None:
         basis = vertex.basis
@@ -150,39 +151,56 @@ class _RowBasis:
         return LightPiece(start, end, self.beta, self.basis.rows, self.a,
                           np.packbits(self.above))
 
-    def _entering(self, t: float, direction: np.ndarray):
-        """The first non-basic row of the working set whose residual reaches zero along the
-        edge (ties: the largest slope increase, as :func:`line_minimum`): ``(position in W,
-        step length)``, ``None`` if none does."""
-        cand = np.flatnonzero(self.side_w * direction > 0)
-        if cand.size == 0:
+    def _entering(self, t: float, delta: np.ndarray):
+        """The row entering along the edge ``beta + s delta``: ``(position in W, step length,
+        A[W] delta)``, ``None`` if no row's residual reaches zero along it.
+
+        The first kink on the working set, unless the step would take ``beta`` out of the
+        radius of the last check of every row (a row outside the working set could then be
+        crossed first): then the first kink over every row; a row outside the working set
+        joins it, made afresh around the residuals (:meth:`_rework`).
+        """
+        direction = self.AW @ delta
+        first = _first_kink(self.side_w, direction, self.r, self.W, self.width, t)
+        near, radius = self.checked
+        if first is not None:
+            after = self.beta + first[1] * delta - near
+            self.inside = float(after @ after) < radius * radius
+            if self.inside:  # both ends of the step in the ball: all of it
+                return first[0], first[1], direction
+        self.inside, rows = False, self.engine.rows
+        residual = self.y - rows.matvec(self.beta)
+        residual[self.basis.rows] = 0.0
+        first = _first_kink(self.side, rows.matvec(delta), residual, None, self.width, t)
+        if first is None:
             return None
-        along = direction[cand]
-        kinks = self.r[cand] / along
-        k = int(kinks.argmin())
-        first = float(kinks[k])
-        if not math.isfinite(first):
-            return None
-        stop = max(first, 0.0)  # a negative kink is a zero residual, rounded
-        if np.count_nonzero(kinks <= stop) > 1:
-            ties = np.flatnonzero(kinks <= stop)
-            rows = self.W[cand[ties]]
-            width = self.width[0][rows]
-            if self.width[1] is not None:
-                width = width + t * self.width[1][rows]
-            k = ties[np.argmax(width * np.abs(along[ties]))]
-        return int(cand[k]), stop
+        pos = int(np.searchsorted(self.W, first[0]))
+        if pos == self.W.size or self.W[pos] != first[0]:
+            self._rework(residual, first[0])
+            direction = self.AW @ delta
+            pos = int(np.searchsorted(self.W, first[0]))
+        return pos, first[1], direction
+
+    def _rework(self, residual: np.ndarray, row: int) -> None:
+        """A working set around ``residual`` (every row's, at ``beta``) holding ``row``."""
+        working = self.engine.rows.nearest(residual, np.append(self.basis.rows, row))
+        self.working, self.W = working, working.index
+        self.dense = (working, self.engine.rows.rows(working.index))
+        self.AW = self.dense[1]
+        self.side_w = self.side[self.W]
+        self.zpos = np.searchsorted(self.W, self.basis.rows)
+        self.r = residual[self.W]
+        self.checked = (self.beta, self.engine.rows.radius(residual, self.side, working))
 
     def pivot(self, t: float, index: int, end: float) -> _Status:
         """The classical pivot on constraint ``index`` at breakpoint ``t`` of a walk to
         ``end``."""
         q = self.cols.size
         h, sign = index % q, (1.0 if index < q else -1.0)
-        direction = self.AW @ (-sign * self.basis.inverse[:, h])
-        entering = self._entering(t, direction)
+        entering = self._entering(t, -sign * self.basis.inverse[:, h])
         if entering is None:
             return _Status.STAYED
-        pos, length = entering
+        pos, length, direction = entering
         hit, row = int(self.W[pos]), self.AW[pos]
         zpos = self.zpos.copy()
         zpos[h] = pos
@@ -230,7 +248,7 @@ class _RowBasis:
                 return _Status.LOOSE
         near, radius = self.checked
         moved = self.beta - near
-        if not float(moved @ moved) < radius * radius:
+        if not (self.inside or float(moved @ moved) < radius * radius):
             full = self.y - self.engine.rows.matvec(self.beta)
             full[self.basis.rows] = 0.0
             if (self.side * full < -self.tol).any():
@@ -245,6 +263,29 @@ class _RowBasis:
         self.side[leaving], self.side[hit] = 0.0, old
         self.side_w[zpos_h], self.side_w[pos] = 0.0, old
         self.above[leaving], self.above[hit] = False, old > 0
+
+
+def _first_kink(side, direction, residual, ids, width, t):
+    """The first row whose residual reaches zero along a direction (ties: the largest slope
+    increase, as :func:`line_minimum` with ``need = 0``): ``(its index into the arrays, the
+    step length)``, ``None`` if there is none. ``ids`` maps indices to rows (``None``: the
+    arrays cover every row)."""
+    cand = np.flatnonzero(side * direction > 0)
+    if cand.size == 0:
+        return None
+    along = direction[cand]
+    kinks = residual[cand] / along
+    k = int(kinks.argmin())
+    first = float(kinks[k])
+    if not math.isfinite(first):
+        return None
+    stop = max(first, 0.0)  # a negative kink is a zero residual, rounded
+    if np.count_nonzero(kinks <= stop) > 1:
+        ties = np.flatnonzero(kinks <= stop)
+        rows = cand[ties] if ids is None else ids[cand[ties]]
+        slope = width[0][rows] if width[1] is None else width[0][rows] + t * width[1][rows]
+        k = ties[np.argmax(slope * np.abs(along[ties]))]
+    return int(cand[k]), stop
 
 
 def _scan_scalar(a: list, b: list, t: float, end: float) -> tuple[bool, tuple[float, int]]:
