@@ -39,7 +39,7 @@ from sklearn.utils.validation import _num_samples
 from ._duplicates import merge_duplicate_rows
 from ._multi_quantile import _check_levels
 from ._problem import QuantileProblem
-from ._simplex import AffineCosts, ObservationRows, ParametricSimplex, Piece, basic_dual
+from ._simplex import AffineCosts, ObservationRows, ParametricSimplex, walk_light
 from ._tolerances import GRAM_RANK_RTOL, is_zero_residual, residual_scale
 from ._validation import build_problem
 from .solvers import run_solver
@@ -296,40 +296,30 @@ def _vertex_of_face(rows, y: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _basic_values(vertex) -> np.ndarray:
-    """Constant and slope in ``tau`` of the basic observations' dual values, (2, |Z|)."""
-    if vertex.Z.size == 0:
-        return np.zeros((2, 0))
-    return basic_dual(vertex.basis, vertex.g, np.zeros((2, vertex.E.size)))
-
-
 def _merge(pieces: list) -> tuple[np.ndarray, np.ndarray]:
     """Breakpoints where the solution changes and the solution on each merged piece.
 
     A degenerate pivot changes the basis (and the dual's slope) but not the solution; such
     breakpoints are dropped from ``taus`` (the dual keeps them).
     """
-    betas = [pieces[0].vertex.beta]
-    breaks = []
-    for piece in pieces[1:]:
-        beta = piece.vertex.beta
-        scale = max(1.0, float(np.abs(betas[-1]).max(initial=0.0)))
-        if np.max(np.abs(beta - betas[-1])) > _SAME * scale:
-            breaks.append(piece.start)
-            betas.append(beta)
-    return np.array(breaks), np.array(betas)
+    betas = np.array([piece.beta for piece in pieces])
+    starts = np.array([piece.start for piece in pieces])
+    scale = np.maximum(1.0, np.abs(betas[:-1]).max(axis=1, initial=0.0))
+    changed = np.flatnonzero(np.abs(np.diff(betas, axis=0)).max(axis=1, initial=0.0)
+                             > _SAME * scale) + 1
+    return starts[changed], betas[np.r_[0, changed]]
 
 
 def _dual_pieces(pieces: list, merged: QuantileProblem, inverse, problem: QuantileProblem,
                  kept, n_samples: int, weight_scale: float) -> _DualPieces:
     knots = np.array([0.0] + [p.start for p in pieces[1:]] + [1.0])
-    sides = np.array([np.packbits(p.vertex.side > 0) for p in pieces])
-    rows = tuple(p.vertex.Z.copy() for p in pieces)
+    sides = np.array([p.above for p in pieces])
+    rows = tuple(p.rows for p in pieces)
     # The engine's costs are normalised by sum(w); the dual values scale with the weights.
     # The validation rescaled the weights by a power of two (weight_scale undoes it), so that
     # the dual's box is the caller's [(tau - 1) w, tau w].
-    values = tuple(_basic_values(p.vertex) * (merged.weight_sum * weight_scale)
-                   for p in pieces)
+    unit = merged.weight_sum * weight_scale
+    values = tuple(p.basic * unit for p in pieces)
     kept = np.arange(problem.n_samples) if kept is None else np.asarray(kept)
     weights = np.zeros(n_samples)
     weights[kept] = problem.weights * weight_scale
@@ -346,10 +336,10 @@ def _walk(problem: QuantileProblem, solver: str):
         AffineCosts.tau_process(problem.weights / problem.weight_sum, penalty),
     )
     start, tau = _start_vertex(engine, problem, solver)
-    down = engine.walk(start, tau, 0.0, _MAX_PIVOTS)
-    up = engine.walk(start, tau, 1.0, _MAX_PIVOTS)
+    down = walk_light(engine, start, tau, 0.0, _MAX_PIVOTS)
+    up = walk_light(engine, start, tau, 1.0, _MAX_PIVOTS)
     # The downward walk's pieces reversed, each with its start and end swapped.
-    return [Piece(p.end, p.start, p.vertex) for p in reversed(down)] + up
+    return [dataclasses.replace(p, start=p.end, end=p.start) for p in reversed(down)] + up
 
 
 def process_of_problem(problem: QuantileProblem, solver: str = "auto",

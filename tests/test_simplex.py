@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_lad import QuantileRegressor
+from sklearn_lad import QuantileLasso, QuantileRegressor
 from sklearn_lad._objective import rho
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad._simplex import (
@@ -16,6 +16,7 @@ from sklearn_lad._simplex import (
     dual_at_bounds,
     line_minimum,
     line_search,
+    walk_light,
 )
 from sklearn_lad.solvers import run_solver
 
@@ -248,6 +249,96 @@ def test_tau_walk_reaches_both_ends_through_ties(seed):
             middle = 0.5 * (piece.start + piece.end)
             objective = float(w @ rho(y - fitted, middle)) / n
             assert objective == pytest.approx(_optimum(X, y, middle, w), rel=1e-9, abs=1e-12)
+
+
+def _tau_engine(X, y, w, penalty=None):
+    q = X.shape[1] + 1
+    return ParametricSimplex(ObservationRows.of(X, y, True), y,
+                             AffineCosts.tau_process(w / w.sum(),
+                                                     np.zeros(q) if penalty is None else penalty))
+
+
+def _piece_at(pieces, t):
+    """The piece of a walk (either way) whose interval holds ``t``."""
+    return next(p for p in pieces if min(p.start, p.end) <= t <= max(p.start, p.end))
+
+
+@pytest.mark.parametrize(("n", "weighted", "scalar"),
+                         [(60, False, True), (300, True, True), (300, True, False),
+                          (2600, False, True)])
+def test_light_walk_is_the_general_walk(n, weighted, scalar, monkeypatch):
+    """walk_light's pivots on arrays give the general walk's solution and dual: the same
+    solution, basic rows, basic dual values and sides inside every piece, both ways from the
+    median (n=2600: a working set smaller than n, rows outside it checked by the radius;
+    ``scalar=False``: the breakpoint test in numpy, as for a large basis). Breakpoints agree
+    to rounding; where several constraints reach zero within 1e-15 of each other, or where
+    the general step passes a row outside the working set and steps back, one walk can make
+    a piece of length 1e-12 or less that the other does not."""
+    from sklearn_lad._simplex import _rowwalk
+
+    if not scalar:
+        monkeypatch.setattr(_rowwalk, "_SCALAR_Q", 0)
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(n, 2))
+    y = X @ [1.0, -2.0] + (1 + 0.5 * np.abs(X[:, 0])) * rng.standard_t(3, size=n)
+    w = rng.uniform(0.2, 3.0, n) if weighted else np.ones(n)
+    engine = _tau_engine(X, y, w)
+    fit = QuantileRegressor(tau=0.5, solver="br").fit(X, y, sample_weight=w)
+    start = engine.vertex_from_point(np.r_[fit.intercept_, fit.coef_], 0.5)
+    for end in (0.0, 1.0):
+        general, light = engine.walk(start, 0.5, end), walk_light(engine, start, 0.5, end)
+        assert light[0].start == 0.5 and light[-1].end == end
+        assert len(general) > 5
+        for piece in general:
+            if abs(piece.end - piece.start) < 1e-9:
+                continue
+            vertex, lean = piece.vertex, _piece_at(light, 0.5 * (piece.start + piece.end))
+            assert max(abs(lean.start - piece.start), abs(lean.end - piece.end)) < 1e-12
+            np.testing.assert_allclose(lean.beta, vertex.beta, rtol=1e-10, atol=1e-12)
+            np.testing.assert_array_equal(lean.rows, vertex.Z)
+            basic = basic_dual(vertex.basis, vertex.g)
+            np.testing.assert_allclose(lean.basic, basic, rtol=1e-9, atol=1e-13)
+            np.testing.assert_array_equal(np.unpackbits(lean.above, count=n).astype(bool),
+                                          vertex.side > 0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_light_walk_through_ties_is_optimal(seed):
+    """On integer data (degenerate breakpoints, handed to the general engine) every piece of
+    walk_light is optimal on its interval, and the walk ends at 0 and 1."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 4, size=(80, 2)).astype(float)
+    y = rng.integers(0, 6, size=80).astype(float) + X[:, 0]
+    rows = np.unique(np.column_stack([X, y]), axis=0)
+    X, y = rows[:, :2], rows[:, 2]
+    w = np.ones(y.size)
+    engine = _tau_engine(X, y, w)
+    fit = QuantileRegressor(tau=0.5, solver="br").fit(X, y)
+    start = engine.vertex_from_point(np.r_[fit.intercept_, fit.coef_], 0.5)
+    for end in (0.0, 1.0):
+        pieces = walk_light(engine, start, 0.5, end)
+        assert pieces[0].start == 0.5 and pieces[-1].end == end
+        for piece in pieces:
+            middle = 0.5 * (piece.start + piece.end)
+            fitted = piece.beta[0] + X @ piece.beta[1:]
+            objective = float(w @ rho(y - fitted, middle)) / y.size
+            assert objective == pytest.approx(_optimum(X, y, middle, w), rel=1e-9, abs=1e-12)
+
+
+def test_light_walk_with_a_penalty_is_the_general_walk_made_light():
+    """With a penalised column the general walk runs; its pieces come back light."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(50, 3))
+    y = X @ [1.0, 0.0, -1.0] + rng.standard_t(3, size=50)
+    engine = _tau_engine(X, y, np.ones(50), penalty=np.r_[0.0, 0.05, 0.05, 0.05])
+    fit = QuantileLasso(tau=0.5, alpha=0.05, solver="highs").fit(X, y)
+    start = engine.vertex_from_point(np.r_[fit.intercept_, fit.coef_], 0.5)
+    assert start is not None
+    general, light = engine.walk(start, 0.5, 0.8), walk_light(engine, start, 0.5, 0.8)
+    assert [p.start for p in light] == [p.start for p in general]
+    for piece, lean in zip(general, light):
+        np.testing.assert_array_equal(lean.beta, piece.vertex.beta)
+        np.testing.assert_array_equal(lean.rows, piece.vertex.Z)
 
 
 # -- checking the rows outside the working set -----------------------------------------------

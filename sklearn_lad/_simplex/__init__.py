@@ -6,7 +6,9 @@
   quantile of the kinks along an edge), and its two-sided form :func:`line_search`;
 * :mod:`._parametric`: :class:`ParametricSimplex`, the simplex method over costs affine in a
   parameter ``t`` (:class:`AffineCosts`): the alpha homotopy of the path and the tau process are
-  instances of it.
+  instances of it;
+* :mod:`._rowwalk`: :func:`walk_light`, its walk through every breakpoint when no column is
+  penalised (the tau process), on a basis of rows kept in a few arrays.
 
 References
 ----------
@@ -25,9 +27,11 @@ from ._basis import Basis, basic_dual, dual_at_bounds
 from ._linesearch import line_minimum, line_search
 from ._parametric import ParametricSimplex
 from ._rows import ObservationRows
+from ._rowwalk import LightPiece, walk_light
 from ._state import AffineCosts, Event, Piece, Vertex
 
 __all__ = [
-    "AffineCosts", "Basis", "Event", "ObservationRows", "ParametricSimplex", "Piece", "Vertex",
-    "basic_dual", "dual_at_bounds", "line_minimum", "line_search",
+    "AffineCosts", "Basis", "Event", "LightPiece", "ObservationRows", "ParametricSimplex",
+    "Piece", "Vertex", "basic_dual", "dual_at_bounds", "line_minimum", "line_search",
+    "walk_light",
 ]

@@ -130,7 +130,7 @@ class Basis:
         if self._tiny(pivot):
             return None
         u[position] -= 1.0
-        inverse = self.inverse - np.outer(self.inverse[:, position] / pivot, u)
+        inverse = self.inverse - (self.inverse[:, position] / pivot)[:, None] * u
         rows = self.rows.copy()
         rows[position] = row
         return Basis(rows, self.cols, inverse, self.updates + 1)

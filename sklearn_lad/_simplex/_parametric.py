@@ -78,7 +78,7 @@ from .._tolerances import (
 )
 from ._basis import Basis, basic_dual, dual_at_bounds
 from ._linesearch import line_minimum
-from ._pricing import FEASIBLE, steepest_edge
+from ._pricing import FEASIBLE, first_zero, steepest_edge
 from ._rows import ObservationRows
 from ._state import AffineCosts, Event, Piece, Vertex
 
@@ -512,21 +512,9 @@ class ParametricSimplex:
         """The first ``t'`` from ``t`` towards ``target`` where a dual constraint reaches zero.
 
         Returns ``(t', index of the constraint)``, or ``(target, -1)`` when the vertex stays
-        optimal all the way. A constraint still satisfied at ``target`` to the tolerance of
-        :meth:`optimal` does not count: at the ends of the tau process every constraint reaches
-        zero exactly at ``tau = 1`` (or 0), and rounding would otherwise report a breakpoint
-        at ``1 - 4e-16`` whose pivot meets a singular basis.
+        optimal all the way (:func:`first_zero` on :attr:`Vertex.constraints`).
         """
-        p, q, scale = vertex.constraints
-        way = 1.0 if target >= t else -1.0
-        falling = np.flatnonzero((way * q < 0) & (p + target * q < -FEASIBLE * scale))
-        if falling.size == 0:
-            return target, -1
-        distance = np.maximum(p[falling] + t * q[falling], 0.0) / (-way * q[falling])
-        k = int(np.argmin(distance))
-        if distance[k] >= abs(target - t):
-            return target, -1
-        return t + way * float(distance[k]), int(falling[k])
+        return first_zero(vertex.constraints, t, target)
 
     def walk(self, vertex: Vertex, start: float, end: float, max_pivots: int = 100_000):
         """Every piece of the parametric solution between ``start`` and ``end``.
@@ -539,14 +527,8 @@ class ParametricSimplex:
         breakpoint both neighbouring pieces' vertices are optimal. Raises ``RuntimeError`` if
         the engine cannot continue.
         """
-        patience = 3 * self.q + 30
-        max_steps = 5 * (self.n + self.q) + 50
-        vertex, _ = self.advance(vertex, start, patience, max_steps)
-        way = 1.0 if end >= start else -1.0
+        vertex, upcoming = self.walk_start(vertex, start, end)
         pieces, t = [], float(start)
-        if vertex is None:
-            raise RuntimeError(f"the parametric simplex met a singular basis at t={t}")
-        upcoming = self.next_breakpoint(vertex, t, end)
         for _ in range(max_pivots):
             t_next, index = upcoming
             if t_next != t or index < 0:
@@ -554,26 +536,53 @@ class ParametricSimplex:
             if index < 0:
                 return pieces
             t = t_next
-            moved, _ = self.step(vertex, t, index, 0.0)
-            if moved is not None:
-                moved, _ = self.advance(moved, t, patience, max_steps)
+            moved = self.pivot_at(vertex, t, index)
             if moved is not None:
                 upcoming = self.next_breakpoint(moved, t, end)
             if moved is None or upcoming[0] == t:
-                # A degenerate breakpoint: several constraints reach zero at t together and
-                # the pivot leads to a vertex that breaks again at t (pivots there can cycle),
-                # or to a singular basis. Simplex steps at t + NUDGE (Bland's rule after a
-                # stall) find the vertex optimal just past t instead: the next piece's.
-                nudged = t + way * NUDGE * max(1.0, abs(t))
-                if way * (end - nudged) <= 0:
-                    pieces.append(Piece(t, end, vertex))
-                    return pieces
-                moved, _ = self.advance(vertex if moved is None else moved, nudged, patience,
-                                        max_steps)
+                piece, moved, t, upcoming = self.past_degenerate(vertex, moved, t, end)
+                pieces.append(piece)
                 if moved is None:
-                    raise RuntimeError(f"the parametric simplex met a singular basis at t={t}")
-                pieces.append(Piece(t, nudged, moved))
-                t = nudged
-                upcoming = self.next_breakpoint(moved, t, end)
+                    return pieces
             vertex = moved
         raise RuntimeError(f"the parametric simplex did not finish in {max_pivots} pivots")
+
+    @property
+    def _limits(self) -> tuple[int, int]:
+        """``(patience, max_steps)`` of :meth:`advance` during a walk."""
+        return 3 * self.q + 30, 5 * (self.n + self.q) + 50
+
+    def walk_start(self, vertex: Vertex, start: float, end: float):
+        """The walk's first vertex (optimal at ``start``) and its next breakpoint."""
+        vertex, _ = self.advance(vertex, start, *self._limits)
+        if vertex is None:
+            raise RuntimeError(f"the parametric simplex met a singular basis at t={start}")
+        return vertex, self.next_breakpoint(vertex, float(start), end)
+
+    def pivot_at(self, vertex: Vertex, t: float, index: int) -> Vertex | None:
+        """The vertex past breakpoint ``t``: a pivot on constraint ``index``, then simplex steps
+        at ``t`` if it is not optimal there; ``None`` if either fails."""
+        moved, _ = self.step(vertex, t, index, 0.0)
+        if moved is not None:
+            moved, _ = self.advance(moved, t, *self._limits)
+        return moved
+
+    def past_degenerate(self, vertex: Vertex, moved: Vertex | None, t: float, end: float):
+        """Past a degenerate breakpoint ``t``: ``(piece, vertex, t, upcoming)``.
+
+        Several constraints reach zero at ``t`` together and the pivot led to a vertex
+        (``moved``) that breaks again at ``t`` (pivots there can cycle), or to a singular basis
+        (``moved`` is ``None``). Simplex steps at ``t + NUDGE`` (Bland's rule after a stall)
+        find the vertex optimal just past ``t`` instead: the next piece's. ``vertex`` is the
+        one before the pivot; the returned ``vertex`` is ``None`` when ``t + NUDGE`` is past
+        ``end`` (``piece`` is then the last one).
+        """
+        way = 1.0 if end >= t else -1.0
+        nudged = t + way * NUDGE * max(1.0, abs(t))
+        if way * (end - nudged) <= 0:
+            return Piece(t, end, vertex), None, t, None
+        moved, _ = self.advance(vertex if moved is None else moved, nudged, *self._limits)
+        if moved is None:
+            raise RuntimeError(f"the parametric simplex met a singular basis at t={t}")
+        return Piece(t, nudged, moved), moved, nudged, self.next_breakpoint(moved, nudged, end)
+

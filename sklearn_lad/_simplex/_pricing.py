@@ -1,7 +1,8 @@
 """Pricing of the parametric simplex: which violated dual constraint's edge to leave along.
 
 Steepest edge (Goldfarb & Reid 1977) with partial pricing: the violation per unit length of the
-edge in ``beta``, computed for the most violated constraints only.
+edge in ``beta``, computed for the most violated constraints only; and the ratio test in the
+parameter, :func:`first_zero`: where the next dual constraint reaches zero.
 
 Goldfarb, D. and Reid, J. K. (1977). A practicable steepest-edge simplex algorithm.
 Mathematical Programming 12(1), 361-371.
@@ -13,7 +14,7 @@ import numpy as np
 
 from ._state import Vertex
 
-__all__ = ["FEASIBLE", "steepest_edge"]
+__all__ = ["FEASIBLE", "first_zero", "steepest_edge"]
 
 # A dual constraint violated by less than this (relative to its scale) is satisfied.
 FEASIBLE = 1e-12
@@ -67,3 +68,25 @@ def steepest_edge(vertex: Vertex, slack: np.ndarray, scale: np.ndarray) -> int:
         moved = inverse @ vertex.rows_Z[:, which] if nz else np.zeros((0, which.size))
         lengths[~on_rows] = np.sqrt(1.0 + np.einsum("ij,ij->j", moved, moved))
     return int(violated[np.argmin(slack[violated] / lengths)])
+
+
+def first_zero(constraints: tuple, t: float, target: float) -> tuple[float, int]:
+    """The first ``t'`` from ``t`` towards ``target`` where ``p + t' q`` reaches zero.
+
+    ``constraints = (p, q, scale)`` (:attr:`Vertex.constraints`). Returns ``(t', index of the
+    constraint)``, or ``(target, -1)`` when every constraint stays satisfied all the way. A
+    constraint still satisfied at ``target`` to the tolerance of
+    :meth:`~sklearn_lad._simplex.ParametricSimplex.optimal` does not count: at the ends of the
+    tau process every constraint reaches zero exactly at ``tau = 1`` (or 0), and rounding would
+    otherwise report a breakpoint at ``1 - 4e-16`` whose pivot meets a singular basis.
+    """
+    p, q, scale = constraints
+    way = 1.0 if target >= t else -1.0
+    falling = np.flatnonzero((way * q < 0) & (p + target * q < -FEASIBLE * scale))
+    if falling.size == 0:
+        return target, -1
+    distance = np.maximum(p[falling] + t * q[falling], 0.0) / (-way * q[falling])
+    k = int(np.argmin(distance))
+    if distance[k] >= abs(target - t):
+        return target, -1
+    return t + way * float(distance[k]), int(falling[k])
