@@ -18,10 +18,10 @@ the optimal face (``_certificate.py``), whose cost grows with the restricted pro
 This composes the engine's :class:`~sklearn_lad._simplex.Basis` and :func:`basic_dual` on the
 columns of ``E`` only, so nothing of size ``|Z| x p`` is formed and a sparse ``X`` stays sparse:
 the one product over all features is ``X'd``. On a sparse ``X`` the columns of ``E`` stay
-sparse too and a large basis is factorised by sparse LU
-(:func:`~sklearn_lad._sparse_basis.factor_basis`): every step is then ``O(nnz)`` but that
-factorisation. A point that fails (degenerate, tight, or not a
-vertex) is left to the shared certificate, which handles every case.
+sparse too, so every step is ``O(nnz)`` but the basis factorisation, which for a large basis
+is an LU without the explicit inverse (:func:`~sklearn_lad._vertex_basis.factor_basis`). A
+point that fails (degenerate, tight, or not a vertex) is left to the shared certificate, which
+handles every case.
 
 When the restricted fit is an interior point's centre of the optimal face rather than a vertex,
 :func:`check_vertex` first rounds it: the interpolated rows are kept and the largest
@@ -42,8 +42,8 @@ import scipy.sparse as sp
 
 from ._problem import QuantileProblem, SolverResult, pseudo_row_duals
 from ._simplex import basic_dual, dual_at_bounds
-from ._sparse_basis import factor_basis
 from ._tolerances import HOMOTOPY_STRICT_DUAL_RTOL, is_zero_residual, residual_scale
+from ._vertex_basis import factor_basis
 
 __all__ = ["VertexCheck", "check_vertex"]
 

@@ -244,11 +244,11 @@ def test_path_walks_the_engine_on_the_working_set(monkeypatch):
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
-def test_sparse_p_much_larger_than_n_uses_the_sparse_basis(fmt, monkeypatch):
+def test_sparse_p_much_larger_than_n_uses_the_lu_basis(fmt, monkeypatch):
     # The shape of benchmarks/bench_highdim.py's sparse block scaled down (20 non-zeros per
     # column, 100 per row): at alpha_max/5 the optimum has about 0.8 n non-zeros, so the vertex
-    # test's basis is large and sparse and goes through sparse LU.
-    from sklearn_lad import _sparse_basis
+    # test's basis is large: LU factors, no explicit inverse.
+    from sklearn_lad import _vertex_basis
 
     n, p, per_column = 400, 2_000, 20
     rng = np.random.default_rng(11)
@@ -258,14 +258,14 @@ def test_sparse_p_much_larger_than_n_uses_the_sparse_basis(fmt, monkeypatch):
     y = X @ np.r_[np.ones(5), np.zeros(p - 5)] + rng.standard_t(3, n)
     alpha = alpha_max(X, y, 0.5) / 5
     factored = []
-    original = _sparse_basis.SparseBasis.factor.__func__
+    original = _vertex_basis.LUBasis.factor.__func__
 
     def spy(cls, *args, **kwargs):
         out = original(cls, *args, **kwargs)
         factored.append(out is not None)
         return out
 
-    monkeypatch.setattr(_sparse_basis.SparseBasis, "factor", classmethod(spy))
+    monkeypatch.setattr(_vertex_basis.LUBasis, "factor", classmethod(spy))
     model = QuantileLasso(alpha=alpha).fit(X, y)
     assert model.certified_ and any(factored)
     # scikit-learn's HiGHS fit is the oracle (run_solver("highs") adds our certificate on top).
@@ -274,4 +274,4 @@ def test_sparse_p_much_larger_than_n_uses_the_sparse_basis(fmt, monkeypatch):
     assert model.objective_ == pytest.approx(reference, rel=1e-9)
     assert quantile_objective(X, y, model.coef_, model.intercept_, 0.5, alpha) == pytest.approx(
         reference, rel=1e-9)
-    assert np.count_nonzero(model.coef_) > _sparse_basis.SPARSE_MIN_SIZE
+    assert np.count_nonzero(model.coef_) > _vertex_basis.LU_MIN_SIZE
