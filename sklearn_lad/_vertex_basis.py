@@ -52,22 +52,12 @@ LU_MIN_SIZE = 300
 DENSE_MAX_SIZE = 15_000
 
 
-def _stack_solve(solve, rhs: np.ndarray, transpose: bool) -> np.ndarray:
-    """Apply a solver of ``(m,)`` or ``(m, k)`` right-hand sides to ``rhs`` of shape ``(m,)``
-    or, for ``transpose``, a stack ``(k, m)`` of them (one per row, as ``Basis`` takes them)."""
-    rhs = np.asarray(rhs, dtype=float)
-    if rhs.ndim == 1:
-        return solve(rhs)
-    if transpose:
-        return solve(np.ascontiguousarray(rhs.T)).T
-    return solve(rhs)
-
-
 @dataclass(frozen=True)
-class LUBasis:
-    """Rows ``Z`` interpolated on columns ``E`` with the LU factors of dense ``A[Z][:, E]``.
+class _OneOffBasis:
+    """Rows ``Z`` interpolated on columns ``E`` and a factorisation of ``B = A[Z][:, E]``.
 
-    The solving interface of :class:`~sklearn_lad._simplex.Basis` (no updates).
+    The solving interface of :class:`~sklearn_lad._simplex.Basis` (no updates); subclasses
+    provide :meth:`factor` and ``_apply(rhs, transpose)`` for ``(m,)`` or ``(m, k)`` ``rhs``.
 
     Attributes
     ----------
@@ -75,6 +65,37 @@ class LUBasis:
         ``Z``, in the order of ``B``'s rows.
     cols : ndarray of int
         ``E``, in the order of ``B``'s columns.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.rows.size)
+
+    def _apply(self, rhs: np.ndarray, transpose: bool) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """``B^{-1} rhs``: the coefficients on ``cols`` interpolating values on ``rows``."""
+        return self._apply(np.asarray(rhs, dtype=float), False)
+
+    def solve_transpose(self, rhs: np.ndarray) -> np.ndarray:
+        """``B^{-T} rhs`` (``rhs`` may be a stack of right-hand sides, one per row)."""
+        rhs = np.asarray(rhs, dtype=float)
+        if rhs.ndim == 1:
+            return self._apply(rhs, True)
+        return self._apply(np.ascontiguousarray(rhs.T), True).T
+
+
+@dataclass(frozen=True)
+class LUBasis(_OneOffBasis):
+    """A vertex basis with the LU factors of dense ``B = A[Z][:, E]`` (``rows``, ``cols`` as in
+    :class:`_OneOffBasis`).
+
+    Attributes
+    ----------
     lu : ndarray
         LAPACK's packed LU factors of ``B``.
     piv : ndarray of int
@@ -91,10 +112,8 @@ class LUBasis:
     array([0.5, 1. ])
     """
 
-    rows: np.ndarray
-    cols: np.ndarray
-    lu: np.ndarray
-    piv: np.ndarray
+    lu: np.ndarray = None
+    piv: np.ndarray = None
 
     @classmethod
     def factor(cls, rows, cols, matrix, rcond: float = RCOND) -> LUBasis | None:
@@ -109,37 +128,20 @@ class LUBasis:
             return None
         return cls(np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp), lu, piv)
 
-    @property
-    def size(self) -> int:
-        return int(self.rows.size)
-
-    def _solve(self, rhs: np.ndarray, trans: int) -> np.ndarray:
-        out, info = dgetrs(self.lu, self.piv, rhs, trans=trans)
+    def _apply(self, rhs: np.ndarray, transpose: bool) -> np.ndarray:
+        out, info = dgetrs(self.lu, self.piv, rhs, trans=int(transpose))
         if info != 0:  # pragma: no cover - invalid argument, cannot happen for a valid factor
             raise RuntimeError("dgetrs failed")
         return out
 
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
-        """``B^{-1} rhs``: the coefficients on ``cols`` interpolating values on ``rows``."""
-        return _stack_solve(lambda b: self._solve(b, 0), rhs, transpose=False)
-
-    def solve_transpose(self, rhs: np.ndarray) -> np.ndarray:
-        """``B^{-T} rhs`` (``rhs`` may be a stack of right-hand sides, one per row)."""
-        return _stack_solve(lambda b: self._solve(b, 1), rhs, transpose=True)
-
 
 @dataclass(frozen=True)
-class SparseBasis:
-    """Rows ``Z`` interpolated on columns ``E`` with a SuperLU factorisation of ``A[Z][:, E]``.
-
-    The solving interface of :class:`~sklearn_lad._simplex.Basis` (no updates).
+class SparseBasis(_OneOffBasis):
+    """A vertex basis with a SuperLU factorisation of sparse ``B = A[Z][:, E]`` (``rows``,
+    ``cols`` as in :class:`_OneOffBasis`).
 
     Attributes
     ----------
-    rows : ndarray of int
-        ``Z``, in the order of ``B``'s rows.
-    cols : ndarray of int
-        ``E``, in the order of ``B``'s columns.
     lu : scipy.sparse.linalg.SuperLU
         The factorisation of ``B``.
 
@@ -154,9 +156,7 @@ class SparseBasis:
     array([0.5, 1. ])
     """
 
-    rows: np.ndarray
-    cols: np.ndarray
-    lu: Any
+    lu: Any = None
 
     @classmethod
     def factor(cls, rows, cols, matrix, rcond: float = RCOND) -> SparseBasis | None:
@@ -185,17 +185,8 @@ class SparseBasis:
             return None
         return cls(np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp), lu)
 
-    @property
-    def size(self) -> int:
-        return int(self.rows.size)
-
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
-        """``B^{-1} rhs``: the coefficients on ``cols`` interpolating values on ``rows``."""
-        return _stack_solve(self.lu.solve, rhs, transpose=False)
-
-    def solve_transpose(self, rhs: np.ndarray) -> np.ndarray:
-        """``B^{-T} rhs`` (``rhs`` may be a stack of right-hand sides, one per row)."""
-        return _stack_solve(lambda b: self.lu.solve(b, trans="T"), rhs, transpose=True)
+    def _apply(self, rhs: np.ndarray, transpose: bool) -> np.ndarray:
+        return self.lu.solve(rhs, trans="T" if transpose else "N")
 
 
 def factor_basis(rows, cols, matrix, rcond: float = RCOND) -> Basis | LUBasis | SparseBasis | None:
