@@ -17,8 +17,11 @@ the optimal face (``_certificate.py``), whose cost grows with the restricted pro
 
 This composes the engine's :class:`~sklearn_lad._simplex.Basis` and :func:`basic_dual` on the
 columns of ``E`` only, so nothing of size ``|Z| x p`` is formed and a sparse ``X`` stays sparse:
-the one product over all features is ``X'd``. A point that fails (degenerate, tight, or not a
-vertex) is left to the shared certificate, which handles every case.
+the one product over all features is ``X'd``. On a sparse ``X`` the columns of ``E`` stay
+sparse too, so every step is ``O(nnz)`` but the basis factorisation, which for a large basis
+is an LU without the explicit inverse (:func:`~sklearn_lad._vertex_basis.factor_basis`). A
+point that fails (degenerate, tight, or not a vertex) is left to the shared certificate, which
+handles every case.
 
 When the restricted fit is an interior point's centre of the optimal face rather than a vertex,
 :func:`check_vertex` first rounds it: the interpolated rows are kept and the largest
@@ -38,8 +41,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._problem import QuantileProblem, SolverResult, pseudo_row_duals
-from ._simplex import Basis, basic_dual, dual_at_bounds
+from ._simplex import basic_dual, dual_at_bounds
 from ._tolerances import HOMOTOPY_STRICT_DUAL_RTOL, is_zero_residual, residual_scale
+from ._vertex_basis import factor_basis
 
 __all__ = ["VertexCheck", "check_vertex"]
 
@@ -65,13 +69,28 @@ class VertexCheck:
     support: np.ndarray | None = None
 
 
-def _active_columns(problem: QuantileProblem, features: np.ndarray) -> np.ndarray:
-    """Dense ``[1, X[:, features]]`` (``n x |E|``): the only columns the test needs densely."""
+def _active_columns(problem: QuantileProblem, features: np.ndarray):
+    """``[1, X[:, features]]`` (``n x |E|``): dense for a dense ``X``, CSC for a sparse one.
+
+    A sparse ``X`` stays sparse: at ``p >> n`` the vertex can have thousands of non-zeros, and a
+    dense ``n x |E|`` copy would cost more than everything else in the test.
+    """
     X = problem.X[:, features]
-    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
+    if sp.issparse(X):
+        if problem.fit_intercept:
+            X = sp.hstack([sp.csc_array(np.ones((problem.n_samples, 1))), X])
+        return sp.csc_array(X, dtype=float)
+    X = np.asarray(X, dtype=float)
     if problem.fit_intercept:
         return np.hstack([np.ones((problem.n_samples, 1)), X])
     return X
+
+
+def _column_norms(A) -> np.ndarray:
+    """Euclidean norm of every column of a dense or sparse ``A``."""
+    if sp.issparse(A):
+        return np.sqrt(np.asarray(A.multiply(A).sum(axis=0)).ravel())
+    return np.linalg.norm(A, axis=0)
 
 
 def _round(problem, coef, intercept, free):
@@ -89,7 +108,7 @@ def _round(problem, coef, intercept, free):
         # An interior point's centre of the face: keep the zero rows, and as many penalised
         # columns as they can carry, the largest first.
         penal = np.flatnonzero(~free[features])
-        size = np.abs(beta[off + penal]) * np.linalg.norm(A[:, off + penal], axis=0)
+        size = np.abs(beta[off + penal]) * _column_norms(A[:, off + penal])
         keep = penal[np.argsort(-size, kind="stable")[: zero.size - A.shape[1] + penal.size]]
         cols = np.sort(np.concatenate([np.flatnonzero(free[features]), keep]))
         features = features[cols]
@@ -133,7 +152,7 @@ def check_vertex(problem: QuantileProblem, coef: np.ndarray, intercept: float) -
     if rounded is None:
         return VertexCheck(None, None)
     features, A, zero = rounded
-    basis = Basis.factor(zero, np.arange(A.shape[1]), A[zero])
+    basis = factor_basis(zero, np.arange(A.shape[1]), A[zero])
     if basis is None:
         return VertexCheck(None, None)
     y, tau, w = problem.y, problem.tau, problem.weights

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import QuantileRegressor as SkQuantileRegressor
 
 from sklearn_lad import QuantileLasso, _estimators, alpha_max
 from sklearn_lad import _path as _path_module
+from sklearn_lad._objective import quantile_objective
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad._vertex_check import check_vertex
 from sklearn_lad._working_set import (
@@ -239,3 +241,37 @@ def test_path_walks_the_engine_on_the_working_set(monkeypatch):
         assert result.certified and result.unique == oracle.unique
         assert result.objective == pytest.approx(oracle.objective, rel=1e-9, abs=1e-12)
         np.testing.assert_allclose(result.coef, oracle.coef, atol=1e-7)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_p_much_larger_than_n_uses_the_lu_basis(fmt, monkeypatch):
+    # The shape of benchmarks/bench_highdim.py's sparse block scaled down (20 non-zeros per
+    # column, 100 per row): at alpha_max/5 the optimum has about 0.8 n non-zeros, so the vertex
+    # test's basis is large: LU factors, no explicit inverse.
+    from sklearn_lad import _vertex_basis
+
+    n, p, per_column = 400, 2_000, 20
+    rng = np.random.default_rng(11)
+    nnz = p * per_column
+    X = sp.coo_array((rng.standard_normal(nnz), (rng.integers(0, n, nnz),
+                      rng.integers(0, p, nnz))), shape=(n, p)).asformat(fmt)
+    y = X @ np.r_[np.ones(5), np.zeros(p - 5)] + rng.standard_t(3, n)
+    alpha = alpha_max(X, y, 0.5) / 5
+    factored = []
+    original = _vertex_basis.LUBasis.factor.__func__
+
+    def spy(cls, *args, **kwargs):
+        out = original(cls, *args, **kwargs)
+        factored.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_vertex_basis.LUBasis, "factor", classmethod(spy))
+    model = QuantileLasso(alpha=alpha).fit(X, y)
+    assert model.certified_ and any(factored)
+    # scikit-learn's HiGHS fit is the oracle (run_solver("highs") adds our certificate on top).
+    oracle = SkQuantileRegressor(quantile=0.5, alpha=alpha, solver="highs").fit(X, y)
+    reference = quantile_objective(X, y, oracle.coef_, oracle.intercept_, 0.5, alpha)
+    assert model.objective_ == pytest.approx(reference, rel=1e-9)
+    assert quantile_objective(X, y, model.coef_, model.intercept_, 0.5, alpha) == pytest.approx(
+        reference, rel=1e-9)
+    assert np.count_nonzero(model.coef_) > _vertex_basis.LU_MIN_SIZE
