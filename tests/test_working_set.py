@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_lad import QuantileLasso, _estimators, alpha_max
 from sklearn_lad import _path as _path_module
+from sklearn_lad import _working_set as _working_set_module
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad._vertex_check import check_vertex
 from sklearn_lad._working_set import (
@@ -128,6 +129,42 @@ def test_used_at_every_alpha_when_p_is_large():
     for fraction in (2, 20, 1000):
         assert use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=amax / fraction), "fn")
     _agree(QuantileProblem(X=X, y=y, tau=0.5, alpha=amax / 1000))
+
+
+@pytest.mark.parametrize("tau, fraction", [(0.5, 5), (0.2, 10), (0.8, 3)])
+def test_screening_rounds_then_exact_rounds(monkeypatch, tau, fraction):
+    X, y = _data(n=40, p=400, seed=6)
+    problem = QuantileProblem(X=X, y=y, tau=tau, alpha=alpha_max(X, y, tau) / fraction)
+    calls = []
+    screen = _working_set_module._screening_rounds
+    monkeypatch.setattr(_working_set_module, "_screening_rounds",
+                        lambda *args: calls.append(1) or screen(*args))
+    _agree(problem, "fn")
+    assert calls  # a cold interior-point fit screens first
+    calls.clear()
+    _agree(problem, "highs")  # other backends do not
+    assert not calls
+
+
+def test_a_poor_screen_costs_rounds_not_exactness(monkeypatch):
+    X, y = _data(n=40, p=400, seed=7)
+    problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha_max(X, y, 0.5) / 6)
+    for keep in ([], [399], list(range(0, 400, 3))):
+        def poor(problem, in_set, keep=keep):
+            out = np.zeros(problem.n_features, dtype=bool)
+            out[keep] = True
+            return out, 0
+        monkeypatch.setattr(_working_set_module, "_screening_rounds", poor)
+        _agree(problem, "fn")
+
+
+def test_screening_survives_a_failed_approximate_fit(monkeypatch):
+    X, y = _data(n=40, p=400, seed=8)
+    problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha_max(X, y, 0.5) / 4)
+    fit = _working_set_module._interior_fit
+    monkeypatch.setattr(_working_set_module, "_interior_fit", lambda problem, start, tol: (
+        None if tol == _working_set_module._SCREEN_TOL else fit(problem, start, tol)))
+    _agree(problem, "fn")
 
 
 # -- the vertex test and the path on working sets ------------------------------------------------
