@@ -35,6 +35,7 @@ from ._problem import QuantileProblem, SolverResult, pseudo_row_duals
 from ._scaling import equilibrate
 from ._tolerances import WORKING_SET_DUAL_RTOL
 from ._vertex_check import check_vertex
+from ._wide_normal import woodbury_normal
 from .solvers._base import resolve_solver, run_solver
 from .solvers._interior_point import solve_exact
 
@@ -87,6 +88,8 @@ _SCREEN_EXIT = 0.05
 #: lambda_j`` at the last screening dual (0.05 and 0.1 measured within 3%; 0.02 missed more
 #: features and took an extra exact round).
 _SCREEN_MARGIN = 0.1
+_WOODBURY = True
+_SCREEN_ADD = 0.5
 #: ``p / n`` from which the estimators use working sets (``benchmarks/bench_highdim.py``).
 WORKING_SET_MIN_RATIO = 2.0
 
@@ -177,18 +180,23 @@ def _full_basis(problem, features, penalized_full, basis) -> np.ndarray | None:
     return out
 
 
-def _interior_fit(problem, warm_start, tol):
+def _interior_fit(problem, warm_start, tol, woodbury=False):
     """The shared Frisch-Newton iteration on ``problem`` to relative gap ``tol``, no vertex
-    checks: ``(IPMResult, equilibration)``, or ``None`` if it failed or did not converge."""
+    checks: ``(IPMResult, scaled problem, equilibration)``, or ``None`` if it failed or did not
+    converge. ``woodbury``: Newton systems by :func:`woodbury_normal` where it pays (loose
+    gaps only: it loses the accuracy of tight ones), with a plain refit if it fails."""
     scaled, scaling = equilibrate(problem)
     design = scaled.augmented()
     beta0 = None
     if warm_start is not None:
         beta0 = scaled.join(*scaling.to_scaled(*warm_start))
+    normal = woodbury_normal(design) if woodbury else None
     try:
         with single_threaded_blas():
-            out = solve_exact(design, scaled.tau, beta0, tol=tol, exact=False)
+            out = solve_exact(design, scaled.tau, beta0, tol=tol, exact=False, normal=normal)
     except (np.linalg.LinAlgError, ValueError):
+        if normal is not None:
+            return _interior_fit(problem, warm_start, tol)
         return None
     if out.status != "converged" or not np.all(np.isfinite(out.beta)):
         return None
@@ -373,12 +381,12 @@ def _screening_rounds(problem: QuantileProblem, in_set: np.ndarray) -> tuple[np.
     bound = problem.penalty * problem.weight_sum
     free = bound <= 0
     unit = np.where(free, 1.0, bound)
-    add = min(int(_ADD_FRAC * problem.n_samples), _MAX_ADD)
+    add = min(int(_SCREEN_ADD * problem.n_samples), _MAX_ADD)
     pruned = np.zeros(problem.n_features, dtype=bool)
     ratio, outside, n_iter = None, None, 0
     for _ in range(_MAX_ROUNDS):
         features = np.flatnonzero(in_set)
-        fit = _interior_fit(_restricted(problem, features), None, _SCREEN_TOL)
+        fit = _interior_fit(_restricted(problem, features), None, _SCREEN_TOL, _WOODBURY)
         if fit is None:
             return in_set, n_iter
         n_iter += fit[0].n_iter

@@ -162,8 +162,8 @@ def test_screening_survives_a_failed_approximate_fit(monkeypatch):
     X, y = _data(n=40, p=400, seed=8)
     problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha_max(X, y, 0.5) / 4)
     fit = _working_set_module._interior_fit
-    monkeypatch.setattr(_working_set_module, "_interior_fit", lambda problem, start, tol: (
-        None if tol == _working_set_module._SCREEN_TOL else fit(problem, start, tol)))
+    monkeypatch.setattr(_working_set_module, "_interior_fit", lambda problem, start, tol, *a: (
+        None if tol == _working_set_module._SCREEN_TOL else fit(problem, start, tol, *a)))
     _agree(problem, "fn")
 
 
