@@ -334,7 +334,8 @@ def solve_with_working_set(
     name = resolve_solver(solver, _restricted(problem, np.flatnonzero(in_set))).name
     start, n_iter = warm_start, 0
     if screened:
-        in_set, n_iter = _screening_rounds(problem, in_set)
+        # The last screening fit starts the exact one: 2-3 fewer Newton steps measured.
+        in_set, n_iter, start = _screening_rounds(problem, in_set)
     # Features added per round besides the vertex's own count: a support has at most n.
     add = min(int(_ADD_FRAC * problem.n_samples), _MAX_ADD)
     for rounds in range(_MAX_ROUNDS):
@@ -394,20 +395,25 @@ def _screening_rounds(problem: QuantileProblem, in_set: np.ndarray) -> tuple[np.
     Nothing here is trusted: the exact rounds of :func:`solve_with_working_set` test the end
     vertex on the full problem, so a poor ranking costs a round, never a wrong answer.
 
-    Returns ``(W, Newton steps taken)``.
+    Returns ``(W, Newton steps taken, (coef, intercept) of the last fit or None)``.
     """
     bound = problem.penalty * problem.weight_sum
     free = bound <= 0
     unit = np.where(free, 1.0, bound)
     add = min(int(_SCREEN_ADD * problem.n_samples), _MAX_ADD)
     pruned = np.zeros(problem.n_features, dtype=bool)
-    ratio, outside, n_iter = None, None, 0
+    ratio, outside, n_iter, prev = None, None, 0, None
     for _ in range(_MAX_ROUNDS):
         features = np.flatnonzero(in_set)
-        fit = _interior_fit(_restricted(problem, features), None, _SCREEN_TOL, woodbury=True)
+        # Started from the previous round's point: about one Newton step fewer.
+        warm = None if prev is None else (prev[0][features], prev[1])
+        fit = _interior_fit(_restricted(problem, features), warm, _SCREEN_TOL, woodbury=True)
         if fit is None:
-            return in_set, n_iter
+            return in_set, n_iter, prev
         n_iter += fit[0].n_iter
+        coef, intercept = fit[2].to_original(*fit[1].split(fit[0].beta))
+        prev = (np.zeros(problem.n_features), intercept)
+        prev[0][features] = coef
         # The observations' dual, in the original weights' units.
         dual = fit[0].dual[: problem.n_samples] * fit[2].weight_scale
         ratio = np.where(free, np.inf, np.abs(_correlations(problem, dual)) / unit)
@@ -425,7 +431,7 @@ def _screening_rounds(problem: QuantileProblem, in_set: np.ndarray) -> tuple[np.
     if final.sum() > in_set.sum() + outside.size:
         final = in_set.copy()  # a poor dual: keep the last W and its violators instead
         final[outside] = True
-    return final, n_iter
+    return final, n_iter, prev
 
 
 def _certified_rounds(problem, solver, options, in_set, start) -> tuple[SolverResult, str]:

@@ -153,7 +153,7 @@ def test_a_poor_screen_costs_rounds_not_exactness(monkeypatch):
         def poor(problem, in_set, keep=keep):
             out = np.zeros(problem.n_features, dtype=bool)
             out[keep] = True
-            return out, 0
+            return out, 0, None
         monkeypatch.setattr(_working_set_module, "_screening_rounds", poor)
         _agree(problem, "fn")
 
@@ -176,7 +176,7 @@ def test_few_violators_after_screening_are_walked_in(monkeypatch):
         out = np.zeros(problem.n_features, dtype=bool)
         out[support] = True
         out[missing] = False
-        return out, 0
+        return out, 0, None
 
     monkeypatch.setattr(_working_set_module, "_screening_rounds", screen)
     _agree(problem, "fn")
