@@ -146,6 +146,20 @@ def test_screening_rounds_then_exact_rounds(monkeypatch, tau, fraction):
     assert not calls
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_screening_with_weights_and_unpenalised_features(fit_intercept):
+    # W reaches 1.25 n penalised features: the Woodbury systems eliminate the free columns.
+    X, y = _data(n=30, p=300, seed=10)
+    rng = np.random.default_rng(10)
+    w = rng.uniform(0.2, 3.0, X.shape[0])
+    pf = rng.uniform(0.5, 2.0, X.shape[1])
+    pf[[5, 7]] = 0.0
+    for fraction in (2, 20):
+        alpha = alpha_max(X, y, 0.7, w, fit_intercept, pf) / fraction
+        _agree(QuantileProblem(X=X, y=y, tau=0.7, alpha=alpha, sample_weight=w,
+                               fit_intercept=fit_intercept, penalty_factor=pf), "fn")
+
+
 def test_a_poor_screen_costs_rounds_not_exactness(monkeypatch):
     X, y = _data(n=40, p=400, seed=7)
     problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha_max(X, y, 0.5) / 6)
