@@ -62,11 +62,15 @@ class VertexCheck:
         tells which features outside the working set are violated or tight.
     support : ndarray of int or None
         The features of the rounded vertex's ``E`` (with ``xtd``).
+    vertex : tuple of (ndarray, float) or None
+        The rounded vertex's ``(coef, intercept)`` over all features (with ``xtd``): a start
+        for simplex steps when it is not optimal.
     """
 
     result: SolverResult | None
     xtd: np.ndarray | None
     support: np.ndarray | None = None
+    vertex: tuple[np.ndarray, float] | None = None
 
 
 def _active_columns(problem: QuantileProblem, features: np.ndarray):
@@ -180,11 +184,11 @@ def check_vertex(problem: QuantileProblem, coef: np.ndarray, intercept: float) -
     xtd = np.asarray(problem.X.T @ d).ravel()
     inactive = np.ones(lam.size, dtype=bool)
     inactive[features] = False
-    if np.any(np.abs(xtd[inactive]) >= lam[inactive] * (1.0 - HOMOTOPY_STRICT_DUAL_RTOL)):
-        return VertexCheck(None, xtd, features)
     full = np.zeros(lam.size)
     full[features] = beta[off:]
     out_intercept = float(beta[0]) if off else 0.0
+    if np.any(np.abs(xtd[inactive]) >= lam[inactive] * (1.0 - HOMOTOPY_STRICT_DUAL_RTOL)):
+        return VertexCheck(None, xtd, features, (full, out_intercept))
     return VertexCheck(SolverResult(
         coef=full + 0.0, intercept=out_intercept + 0.0,
         objective=problem.objective(full, out_intercept), gap=0.0,

@@ -11,6 +11,7 @@ from sklearn.linear_model import QuantileRegressor as SkQuantileRegressor
 from sklearn_lad import QuantileLasso, _estimators, alpha_max
 from sklearn_lad import _path as _path_module
 from sklearn_lad._objective import quantile_objective
+from sklearn_lad import _working_set as _working_set_module
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad._vertex_check import check_vertex
 from sklearn_lad._working_set import (
@@ -130,6 +131,81 @@ def test_used_at_every_alpha_when_p_is_large():
     for fraction in (2, 20, 1000):
         assert use_working_set(QuantileProblem(X=X, y=y, tau=0.5, alpha=amax / fraction), "fn")
     _agree(QuantileProblem(X=X, y=y, tau=0.5, alpha=amax / 1000))
+
+
+@pytest.mark.parametrize("tau, fraction", [(0.5, 5), (0.2, 10), (0.8, 3)])
+def test_screening_rounds_then_exact_rounds(monkeypatch, tau, fraction):
+    X, y = _data(n=40, p=400, seed=6)
+    problem = QuantileProblem(X=X, y=y, tau=tau, alpha=alpha_max(X, y, tau) / fraction)
+    calls = []
+    screen = _working_set_module._screening_rounds
+    monkeypatch.setattr(_working_set_module, "_screening_rounds",
+                        lambda *args: calls.append(1) or screen(*args))
+    _agree(problem, "fn")
+    assert calls  # a cold interior-point fit screens first
+    calls.clear()
+    _agree(problem, "highs")  # other backends do not
+    assert not calls
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_screening_with_weights_and_unpenalised_features(fit_intercept):
+    # W reaches 1.25 n penalised features: the Woodbury systems eliminate the free columns.
+    X, y = _data(n=30, p=300, seed=10)
+    rng = np.random.default_rng(10)
+    w = rng.uniform(0.2, 3.0, X.shape[0])
+    pf = rng.uniform(0.5, 2.0, X.shape[1])
+    pf[[5, 7]] = 0.0
+    for fraction in (2, 20):
+        alpha = alpha_max(X, y, 0.7, w, fit_intercept, pf) / fraction
+        _agree(QuantileProblem(X=X, y=y, tau=0.7, alpha=alpha, sample_weight=w,
+                               fit_intercept=fit_intercept, penalty_factor=pf), "fn")
+
+
+def test_a_poor_screen_costs_rounds_not_exactness(monkeypatch):
+    X, y = _data(n=40, p=400, seed=7)
+    problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha_max(X, y, 0.5) / 6)
+    for keep in ([], [399], list(range(0, 400, 3))):
+        def poor(problem, in_set, keep=keep):
+            out = np.zeros(problem.n_features, dtype=bool)
+            out[keep] = True
+            return out, 0, None
+        monkeypatch.setattr(_working_set_module, "_screening_rounds", poor)
+        _agree(problem, "fn")
+
+
+def test_few_violators_after_screening_are_walked_in(monkeypatch):
+    X, y = _data(n=40, p=400, seed=9)
+    problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha_max(X, y, 0.5) / 5)
+    oracle, _ = run_solver("highs", problem)
+    support = np.flatnonzero(oracle.coef)
+    walks = []
+    walk = _working_set_module._walk
+    monkeypatch.setattr(_working_set_module, "_walk",
+                        lambda *args: walks.append(1) or walk(*args))
+    # The screen misses two features of the support: the first exact vertex fails on them
+    # (and on others it brings in; the cap is lifted so that the walk always runs).
+    missing = support[:2]
+    monkeypatch.setattr(_working_set_module, "_WALK_MAX_VIOLATED", 400)
+
+    def screen(problem, in_set):
+        out = np.zeros(problem.n_features, dtype=bool)
+        out[support] = True
+        out[missing] = False
+        return out, 0, None
+
+    monkeypatch.setattr(_working_set_module, "_screening_rounds", screen)
+    _agree(problem, "fn")
+    assert walks
+
+
+def test_screening_survives_a_failed_approximate_fit(monkeypatch):
+    X, y = _data(n=40, p=400, seed=8)
+    problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=alpha_max(X, y, 0.5) / 4)
+    fit = _working_set_module._interior_fit
+    monkeypatch.setattr(_working_set_module, "_interior_fit", lambda problem, start, tol, **kw: (
+        None if tol == _working_set_module._SCREEN_TOL else fit(problem, start, tol, **kw)))
+    _agree(problem, "fn")
 
 
 # -- the vertex test and the path on working sets ------------------------------------------------

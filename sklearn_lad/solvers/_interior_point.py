@@ -242,19 +242,35 @@ def _centring_weights(u: np.ndarray, n_samples: int) -> np.ndarray:
     return np.minimum(u / (_LIGHT * typical), 1.0)
 
 
+def _normal_solver(design: RowDesign, D: np.ndarray, normal):
+    """``r -> (A' diag(D) A)^{-1} r``, factored once for both solves of a Newton step."""
+    if normal is not None:
+        return normal(D)
+    G = design.gram(D)
+    factor = None
+
+    def solve(rhs):
+        nonlocal factor
+        out, factor = _cholesky_solve(G, rhs, factor)
+        return out
+
+    return solve
+
+
 def _newton_step(design: RowDesign, it: _Iterate, residual, rp, gap: float,
-                 centre: np.ndarray) -> None:
+                 centre: np.ndarray, normal=None) -> None:
     """One predictor-corrector step of Mehrotra (1992), in place; ``centre`` is the per-row
-    factor of the centring target (:func:`_centring_weights`)."""
+    factor of the centring target (:func:`_centring_weights`); ``normal`` as in
+    :func:`solve_exact`."""
     x, s, z, w = it.x, it.s, it.z, it.w
     xi = 1.0 / x
     si = 1.0 / s
     zx = z * xi
     ws = w * si
     D = 1.0 / (zx + ws)
-    G = design.gram(D)
+    solve = _normal_solver(design, D, normal)
     # Predictor (affine scaling) direction: complementarity targets zero.
-    dbeta, factor = _cholesky_solve(G, design.rmatvec(D * residual) - rp)
+    dbeta = solve(design.rmatvec(D * residual) - rp)
     dx = D * (residual - design.matvec(dbeta))
     dz = -z - zx * dx
     dw = -w + ws * dx
@@ -269,7 +285,7 @@ def _newton_step(design: RowDesign, it: _Iterate, residual, rp, gap: float,
     corr_x = smu * xi - dx * dz * xi
     corr_s = smu * si + dx * dw * si
     rhat = residual + corr_x - corr_s
-    dbeta, factor = _cholesky_solve(G, design.rmatvec(D * rhat) - rp, factor)
+    dbeta = solve(design.rmatvec(D * rhat) - rp)
     dx = D * (rhat - design.matvec(dbeta))
     dz = corr_x - z - zx * dx
     dw = corr_s - w + ws * dx
@@ -318,6 +334,7 @@ def solve_exact(
     exact: bool = True,
     approx_tol: float | None = None,
     gram: np.ndarray | None = None,
+    normal=None,
 ) -> IPMResult:
     """Frisch-Newton interior point with Mehrotra's predictor-corrector on ``design``.
 
@@ -340,6 +357,11 @@ def solve_exact(
         preprocessing, which only needs to be roughly right).
     gram : ndarray, optional
         ``A' diag(u) A`` if already known (for the least-squares start).
+    normal : callable, optional
+        ``D -> (r -> (A' diag(D) A)^{-1} r)``, the Newton systems' solver if not the Cholesky
+        factorisation of ``A' diag(D) A`` (e.g.
+        :func:`sklearn_lad._wide_normal.woodbury_normal` for penalised fits with more
+        columns than observations).
     """
     y, q = design.y, design.n_columns
     u = _box_widths(design.weights)
@@ -365,5 +387,5 @@ def solve_exact(
         if rel_gap < tol or (approx_tol is not None and rel_gap < approx_tol):
             status = "converged"
             break
-        _newton_step(design, it, residual, rp, gap, centre)
+        _newton_step(design, it, residual, rp, gap, centre, normal)
     return _hand_over(design, u, tau, it, rscale, step, status, rel_gap, exact)
