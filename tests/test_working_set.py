@@ -10,8 +10,8 @@ from sklearn.linear_model import QuantileRegressor as SkQuantileRegressor
 
 from sklearn_lad import QuantileLasso, _estimators, alpha_max
 from sklearn_lad import _path as _path_module
-from sklearn_lad._objective import quantile_objective
 from sklearn_lad import _working_set as _working_set_module
+from sklearn_lad._objective import quantile_objective
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad._vertex_check import check_vertex
 from sklearn_lad._working_set import (
