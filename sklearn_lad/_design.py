@@ -336,15 +336,16 @@ class RowDesign:
         -------
         ndarray of shape (n_rows,)
         """
+        if not self._tail.size:
+            return self.fitted(beta, columns)  # a new array already: no copy
         n = self.n_samples
         out = np.empty(self.n_rows)
         out[:n] = self.fitted(beta, columns)
-        if self._tail.size:
-            if columns is not None:
-                kept = np.zeros_like(beta)
-                kept[columns] = beta[columns]
-                beta = kept
-            out[n:] = self._tail.matvec(beta)
+        if columns is not None:
+            kept = np.zeros_like(beta)
+            kept[columns] = beta[columns]
+            beta = kept
+        out[n:] = self._tail.matvec(beta)
         return out
 
     def rmatvec(self, v: np.ndarray, columns=None, rows=None) -> np.ndarray:
@@ -438,8 +439,13 @@ class RowDesign:
         off = self.offset
         out = np.zeros(self.n_columns)
         for _, _, block in self.blocks():
-            top = abs(block).max(axis=0)
-            out[off:] = np.maximum(out[off:], top.toarray().ravel() if self.sparse else top)
+            if self.sparse:
+                top = abs(block).max(axis=0).toarray().ravel()
+            else:
+                # numpy reduces a narrow C-ordered block along axis 0 one row at a time, ~10x
+                # slower than a contiguous pass: reduce a transposed copy (one block) instead.
+                top = np.abs(np.ascontiguousarray(block.T)).max(axis=1)
+            out[off:] = np.maximum(out[off:], top)
         if off and self.n_samples:
             out[0] = 1.0
         if self._tail.size:

@@ -178,7 +178,10 @@ def _column_scales(X, intercept: bool, sample_rows: int):
         # evenly spaced rows when X is tall (the full pass cost ~10% of a fit); a scaled copy
         # that would overflow is caught in `equilibrate` and redone from every row.
         sample = X[:: max(1, X.shape[0] // sample_rows)]
-        low, high = np.min(sample, axis=0), np.max(sample, axis=0)
+        # Transposed into a contiguous copy: numpy reduces a narrow C-ordered array along
+        # axis 0 one row at a time (6x slower than the copy and two contiguous passes).
+        columns = np.ascontiguousarray(sample.T)
+        low, high = np.min(columns, axis=1), np.max(columns, axis=1)
         magnitude, shift = np.maximum(high, -low), None
         if intercept and X.shape[0] > 1 and np.all(np.isfinite(high - low)):
             offset = _offset(low, high)
