@@ -276,7 +276,7 @@ class _Simplex:
         self._refresh()
         self.stall = 0
         while True:
-            B = np.asarray(self.basis, dtype=np.intp)
+            B = self.factor.rows  # the basic rows as an array, in the order of self.basis
             wB = self.w[B]
             dual_B = basic_dual(self.factor, self.grad)
             # Edge slopes: basic row h leaves upwards (its residual turns negative, s = +1) or
