@@ -103,6 +103,8 @@ class _Simplex:
 
     def __init__(self, A, y, w, tau, max_iter, tol, certify_fn):
         self.A, self.y, self.w, self.tau = A, y, w, tau
+        # Unit weights (an unweighted, unpenalised fit): w_i x is x, no gather at every pivot.
+        self.unit_weights = bool(np.all(w == 1.0))
         self.m, self.q = A.shape
         self.max_iter, self.tol = max_iter, tol
         self.certify_fn = certify_fn
@@ -145,7 +147,7 @@ class _Simplex:
         t = self.side[cand] * self.r[cand]
         np.maximum(t, 0.0, out=t)
         t /= rate
-        inc = self.w[cand] * rate
+        inc = rate if self.unit_weights else self.w[cand] * rate
         # The previous step length brackets this one's search (steps along successive edges
         # are of similar size near the optimum).
         k, crossed = line_minimum(t, inc, -slope, hint=self.last_step or None)
@@ -168,7 +170,9 @@ class _Simplex:
         if crossed.size:
             old = self.wpsi[crossed]
             self.side[crossed] = -self.side[crossed]
-            new = self.w[crossed] * np.where(self.side[crossed] > 0, self.tau, self.tau - 1.0)
+            new = np.where(self.side[crossed] > 0, self.tau, self.tau - 1.0)
+            if not self.unit_weights:
+                new *= self.w[crossed]
             self.wpsi[crossed] = new
             if step == 0.0:
                 self.r[crossed] = 0.0
