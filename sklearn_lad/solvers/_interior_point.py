@@ -34,7 +34,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.linalg.lapack as lapack
 
 from .._design import RowDesign
@@ -91,19 +90,23 @@ class IPMResult:
 
 
 def _cholesky_solve(G: np.ndarray, rhs: np.ndarray, factor=None):
+    # LAPACK's potrf/potrs directly (what scipy's cho_factor/cho_solve call): their wrappers
+    # cost more than the q x q work, three times per Newton step.
     if factor is None:
         scale = 1.0 / np.sqrt(np.maximum(np.diag(G), 1e-300))
         Gs = G * scale[:, None] * scale[None, :]
-        try:
-            chol = sla.cho_factor(Gs, lower=True, check_finite=False)
-        except np.linalg.LinAlgError:
+        chol, info = lapack.dpotrf(Gs, lower=1, clean=0)
+        if info > 0:
             # Near the optimum A'DA can lose definiteness to rounding: a tiny ridge restores it
             # without changing the Newton direction beyond that rounding.
             Gs[np.diag_indices_from(Gs)] += 1e-12
-            chol = sla.cho_factor(Gs, lower=True, check_finite=False)
+            chol, info = lapack.dpotrf(Gs, lower=1, clean=0)
+            if info > 0:
+                raise np.linalg.LinAlgError("A'DA is not positive definite")
         factor = (chol, scale)
     chol, scale = factor
-    return scale * sla.cho_solve(chol, scale * rhs, check_finite=False), factor
+    solution, _ = lapack.dpotrs(chol, scale * rhs, lower=1)
+    return scale * solution, factor
 
 
 def _max_step(v1, dv1, v2, dv2, flip: bool = False) -> float:
@@ -112,9 +115,9 @@ def _max_step(v1, dv1, v2, dv2, flip: bool = False) -> float:
 
     ``max_i(-a_i / v_i) = -min_i(a_i / v_i)`` exactly, so two quotients and two reductions do.
     """
-    top = -float(np.min(dv1 / v1, initial=0.0))
+    top = -float((dv1 / v1).min(initial=0.0))
     ratio = dv2 / v2
-    other = float(np.max(ratio, initial=0.0)) if flip else -float(np.min(ratio, initial=0.0))
+    other = float(ratio.max(initial=0.0)) if flip else -float(ratio.min(initial=0.0))
     if math.isnan(top) or math.isnan(other):
         return math.inf  # as before: a NaN ratio never limited the step
     top = max(top, other)
