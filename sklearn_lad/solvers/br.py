@@ -217,7 +217,7 @@ class _Simplex:
             delta /= norm
             d = A @ delta
             d[B] = 0.0
-            if np.max(np.abs(d), initial=0.0) <= dead_tol:
+            if np.abs(d).max(initial=0.0) <= dead_tol:
                 continue  # column j is a combination of the basic ones: coefficient stays 0
             found = self._ratio_test(d, -abs(marginal[pos]) / norm)
             if found is None:
@@ -298,7 +298,7 @@ class _Simplex:
             if stall_limit is not None and self.stall > stall_limit:
                 return "stalled"
             # Barrodale & Roberts' rule: the largest marginal cost (here per unit of weight).
-            h = int(np.argmin(slopes / wB))
+            h = int((slopes if self.unit_weights else slopes / wB).argmin())
             s = 1.0 if up[h] <= down[h] else -1.0
             column = self.factor.inverse[:, h]
             norm = float(np.sqrt(column @ column))
