@@ -59,6 +59,15 @@ def _as_layout(X, order):
     return np.ascontiguousarray(X)
 
 
+def _column_sums(v: np.ndarray):
+    """``v.sum(axis=0)``. numpy sums a tall C-ordered ``(n, c)`` array along axis 0 one row at a
+    time (1.4 ms for ``n = 100,000, c = 2``); a few columns are summed one by one instead (0.05
+    ms, pairwise)."""
+    if v.ndim == 2 and v.shape[1] <= 4 and v.shape[0] > 64 and not v.flags.f_contiguous:
+        return np.array([v[:, j].sum() for j in range(v.shape[1])])
+    return v.sum(axis=0)
+
+
 class RowDesign:
     """The augmented design ``A`` of a weighted quantile regression, as an operator.
 
@@ -373,7 +382,7 @@ class RowDesign:
         out = np.empty((self.n_columns,) + v.shape[1:])
         out[off:] = self._x_rmatvec(head)
         if off:
-            out[0] = head.sum(axis=0)
+            out[0] = _column_sums(head)
         if v.shape[0] > n:
             out += self._tail.rmatvec(v[n:])
         return out if columns is None else out[np.asarray(columns, dtype=np.intp)]
@@ -384,7 +393,7 @@ class RowDesign:
         if rows.size == 0 or rows.max() < n:  # observations only: the usual case, no masks
             out[off:] = np.asarray(self._x_subset(rows).T @ v)
             if off:
-                out[0] = v.sum(axis=0)
+                out[0] = _column_sums(v)
         else:
             out[:] = self.rows(rows).T @ v
         return out if columns is None else out[np.asarray(columns, dtype=np.intp)]
