@@ -201,7 +201,8 @@ class _Simplex:
                 cols_idx = np.asarray(cols, dtype=np.intp)
                 # Moving free column j by 1 while keeping the basic rows interpolated moves the
                 # basic columns by -M^{-1} A_{B,j}; the marginal costs follow.
-                coupling = np.linalg.solve(A[np.ix_(B, cols_idx)], A[np.ix_(B, free_idx)])
+                AB = A[B]  # one row gather, then two column takes (np.ix_ costs more)
+                coupling = np.linalg.solve(AB[:, cols_idx], AB[:, free_idx])
                 marginal = self.grad[cols_idx] @ coupling - self.grad[free_idx]
             else:
                 marginal = -self.grad[free_idx]
