@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from scipy.linalg import lstsq, solve_triangular
 from scipy.optimize import linprog, nnls
 
+from ._design import column_max
 from ._tolerances import DUAL_AT_BOUND_RTOL, NULL_SPACE_RCOND, numerical_rank
 
 __all__ = ["RowBlock", "abs_design", "canonical_point", "column_magnitude", "independent_rows",
@@ -357,7 +358,7 @@ def column_magnitude(aug) -> np.ndarray:
         if sp.issparse(abs_X):
             top = abs_X.max(axis=0).toarray().ravel() if abs_X.nnz else np.zeros(abs_X.shape[1])
         else:
-            top = np.max(abs_X, axis=0, initial=0.0)
+            top = column_max(abs_X)
         entry[2] = top
     return np.concatenate([[1.0] * aug.offset, entry[2]])
 

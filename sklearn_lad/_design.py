@@ -39,7 +39,7 @@ from ._blas import single_threaded_blas
 from ._gram import column_major_gram, row_major_gram, sparse_gram
 from ._tail_rows import TailRows
 
-__all__ = ["RowDesign", "single_threaded_blas"]
+__all__ = ["RowDesign", "column_max", "single_threaded_blas"]
 
 # Elements per row block of a pass over X that needs a (rows x q) temporary: the temporaries
 # stay in cache and memory use does not grow with n.
@@ -57,6 +57,23 @@ def _as_layout(X, order):
     if X.flags.c_contiguous or X.flags.f_contiguous:
         return X
     return np.ascontiguousarray(X)
+
+
+def column_max(values: np.ndarray) -> np.ndarray:
+    """``values.max(axis=0, initial=0.0)`` of a dense 2-D array (non-negative values).
+
+    numpy reduces a tall, narrow C-ordered array along axis 0 one row at a time (3 ms for
+    100,000 x 10, ten times a contiguous pass): blocks of rows are transposed into contiguous
+    copies. Wide or column-major arrays are reduced as they are.
+    """
+    if values.flags.f_contiguous or values.shape[0] <= 64 or values.shape[1] > 32:
+        return values.max(axis=0, initial=0.0)
+    out = np.zeros(values.shape[1])
+    size = max(64, _BLOCK_ELEMENTS // max(values.shape[1], 1))
+    for start in range(0, values.shape[0], size):
+        block = np.ascontiguousarray(values[start : start + size].T)
+        np.maximum(out, block.max(axis=1), out=out)
+    return out
 
 
 def _column_sums(v: np.ndarray):
@@ -448,12 +465,8 @@ class RowDesign:
         off = self.offset
         out = np.zeros(self.n_columns)
         for _, _, block in self.blocks():
-            if self.sparse:
-                top = abs(block).max(axis=0).toarray().ravel()
-            else:
-                # numpy reduces a narrow C-ordered block along axis 0 one row at a time, ~10x
-                # slower than a contiguous pass: reduce a transposed copy (one block) instead.
-                top = np.abs(np.ascontiguousarray(block.T)).max(axis=1)
+            top = abs(block).max(axis=0).toarray().ravel() if self.sparse else column_max(
+                np.abs(block))
             out[off:] = np.maximum(out[off:], top)
         if off and self.n_samples:
             out[0] = 1.0
