@@ -29,12 +29,11 @@ import scipy.sparse as sp
 from scipy.linalg import lstsq, solve_triangular
 from scipy.optimize import linprog, nnls
 
+from ._design import column_max
 from ._tolerances import DUAL_AT_BOUND_RTOL, NULL_SPACE_RCOND, numerical_rank
 
-__all__ = [
-    "RowBlock", "abs_design", "canonical_point", "column_magnitude", "independent_rows",
-    "independent_rows_of", "row_magnitude", "row_scale", "solve_block", "solve_rows",
-]
+__all__ = ["RowBlock", "abs_design", "canonical_point", "column_magnitude", "independent_rows",
+           "independent_rows_of", "row_magnitude", "row_scale", "solve_block", "solve_rows"]
 
 # A face inequality violated by more than this fraction of its row's magnitude joins the working
 # set; one within it binds at the least-distance point.
@@ -124,8 +123,7 @@ class RowBlock:
         return self.index.size
 
     def pinned(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(columns, positions)``: the columns unit rows pin, and the first unit row (its
-        position into ``index``) of each."""
+        """``(columns, positions)``: the columns unit rows pin, and each one's first unit row."""
         cols, first = np.unique(self.unit_col, return_index=True)
         return cols, self.unit[first]
 
@@ -360,7 +358,7 @@ def column_magnitude(aug) -> np.ndarray:
         if sp.issparse(abs_X):
             top = abs_X.max(axis=0).toarray().ravel() if abs_X.nnz else np.zeros(abs_X.shape[1])
         else:
-            top = np.max(abs_X, axis=0, initial=0.0)
+            top = column_max(abs_X)
         entry[2] = top
     return np.concatenate([[1.0] * aug.offset, entry[2]])
 
@@ -394,8 +392,7 @@ def _row_reach(aug) -> np.ndarray:
     part is cached per ``X`` (it does not depend on the point)."""
     column = column_magnitude(aug)
     inverse = np.divide(1.0, column, out=np.zeros_like(column), where=column > 0.0)
-    entry = _ABS_CACHE.get(aug.X)
-    off = aug.offset
+    entry, off = _ABS_CACHE.get(aug.X), aug.offset
     if entry[3] is None:
         entry[3] = np.asarray(entry[1] @ inverse[off:]).ravel()
     observations = entry[3] + (inverse[0] if off else 0.0)
@@ -409,9 +406,11 @@ def _abs_rows_times(aug, abs_beta: np.ndarray, base: np.ndarray, obs=None) -> np
     if obs is None:
         obs = (np.asarray(abs_design(aug) @ abs_beta[off:]).ravel()
                + (abs_beta[0] if off else 0.0))
+    n, k = aug.n_samples, aug.penalized.size
+    if base.size == n:  # observations only: one sum, no copy
+        return base + obs
     pen = abs_beta[off + aug.penalized]
     out = np.array(base, dtype=float)
-    n, k = aug.n_samples, aug.penalized.size
     out[:n] += obs
     out[n : n + k] += pen
     out[n + k : n + 2 * k] += pen
@@ -427,8 +426,7 @@ def _least_distance(G: np.ndarray, h: np.ndarray) -> np.ndarray | None:
     if G.shape[0] == 0 or np.all(h <= 0):
         return np.zeros(k)
     E = np.vstack([G.T, h[None, :]])
-    f = np.zeros(k + 1)
-    f[-1] = 1.0
+    f = np.append(np.zeros(k), 1.0)
     u, _ = nnls(E, f, maxiter=50 * E.shape[1] + 100)
     r = E @ u - f
     if abs(r[-1]) < 1e-14:
@@ -476,8 +474,8 @@ def _face(aug, dual):
     at_lower = dual <= lower - DUAL_AT_BOUND_RTOL * lower
     inside = np.flatnonzero(~(at_upper | at_lower))
 
-    def sign() -> np.ndarray:
-        return np.where(at_upper & ~at_lower, 1.0, np.where(at_lower & ~at_upper, -1.0, 0.0))
+    def sign() -> np.ndarray:  # +1 at the upper bound only, -1 at the lower only, else 0
+        return at_upper.astype(float) - at_lower
 
     return inside, sign
 
@@ -509,7 +507,8 @@ def _snap(aug, beta, inside, sign, active, metric):
     return None
 
 
-def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None, zero_set=None):
+def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None, zero_set=None,
+                    solved=None):
     """Minimum-norm point of the optimal face described by a certified dual.
 
     Parameters
@@ -525,6 +524,8 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None, z
         The rows ``beta_cert`` interpolates. When the face is a point and these are no more
         than the rows inside their boxes, no other row binds there and the point needs no
         snapping (one product with ``A`` saved per fit).
+    solved : tuple, optional
+        ``(rows, particular, null)`` from :func:`solve_block`, reused if ``rows`` are inside.
 
     Returns
     -------
@@ -534,18 +535,20 @@ def canonical_point(aug, beta_cert: np.ndarray, dual: np.ndarray, metric=None, z
         ``None`` when that was not decided (then ``beta`` is ``beta_cert``).
     """
     inside, signs = _face(aug, dual)
-    if inside.size:
+    if solved is not None and np.array_equal(solved[0], inside):
+        beta_p, null = solved[1], solved[2]
+    elif inside.size:
         beta_p, null = solve_block(RowBlock(aug, inside), aug.y[inside])
     else:
         beta_p, null = np.zeros(aug.shape[1]), np.eye(aug.shape[1])
+    if null.shape[1] == 0 and zero_set is not None and np.size(zero_set) <= inside.size:
+        return beta_p, True  # a point, and no row at a bound binds there (see zero_set)
     sign = signs()
     active = np.flatnonzero(sign != 0)
     if null.shape[1] == 0:
         # A single point. The rows inside may determine it only through an inexact LU (rows
         # 1, 2, 3 leave -5e-18 where the vertex has 0) while rows at a bound that bind there,
         # e.g. a lasso pseudo-row pinning b_j = 0, give it exactly: solve them all.
-        if zero_set is not None and np.size(zero_set) <= inside.size:
-            return beta_p, True
         snapped = _snap(aug, beta_p, inside, sign, active, metric)
         return (beta_p if snapped is None else snapped), True
     coords = _Coordinates(beta_p, null, metric)

@@ -71,6 +71,7 @@ class Certificate:
     gap: float
     loss: float
     message: str
+    solved: tuple | None = None  # the last polish's solve, for the canonical point
 
 
 def _zero_tolerance(aug: RowDesign, beta: np.ndarray, magnitude: np.ndarray,
@@ -99,10 +100,11 @@ def _zero_set(residual: np.ndarray, bound: np.ndarray, basis=None):
     return np.flatnonzero(zero)
 
 
-def _polish(aug: RowDesign, beta: np.ndarray, block: RowBlock) -> np.ndarray:
-    """Move ``beta`` the least distance that makes it interpolate the rows of ``block``."""
+def _polish(aug: RowDesign, beta: np.ndarray, block: RowBlock):
+    """Move ``beta`` the least distance that makes it interpolate the rows of ``block``;
+    returns it and the solve ``(rows, particular, null)`` when kept (else ``None``)."""
     if block.size == 0:
-        return beta
+        return beta, None
     target = aug.y[block.index]
     # Solve for the interpolating point from scratch (not as a correction to beta) so that a
     # vertex comes out exact, zeros included; only beta's null-space component is kept.
@@ -113,8 +115,8 @@ def _polish(aug: RowDesign, beta: np.ndarray, block: RowBlock) -> np.ndarray:
     misfit = np.abs(block.matvec(polished) - target)
     terms = np.abs(target) + block.abs_matvec(np.abs(polished))
     if np.all(misfit <= 1e-8 * np.maximum(terms, 1e-300)):
-        return polished
-    return beta
+        return polished, (block.index, particular, null)
+    return beta, None
 
 
 def _in_box(d, lower, upper) -> bool:
@@ -182,21 +184,8 @@ def _direct_dual(block: RowBlock, rhs, rhs_scale, lower, upper, hint):
     rows_t = block.rows[:, free].T
     target = rhs[free]
     lo, hi = lower[block.dense], upper[block.dense]
-    m, f = rows_t.shape[1], rows_t.shape[0]
-    starts = [np.empty(0)] if m == 0 else []
-    if m == f and m:
-        try:
-            starts.append(np.linalg.solve(rows_t, target))
-        except np.linalg.LinAlgError:
-            pass
-    if hint is not None and m:
-        # A backend's own dual is usually right up to rounding: clip it to the box and take the
-        # least change that restores the equalities.
-        start = np.clip(hint[block.dense], lo, hi)
-        starts.append(start + lstsq(rows_t, target - rows_t @ start, lapack_driver="gelsd")[0])
-    if m > f:
-        starts.append(lstsq(rows_t, target, lapack_driver="gelsd")[0])
-    for d_dense in starts:
+    dense_hint = None if hint is None else hint[block.dense]
+    for d_dense in _dual_starts(rows_t, target, lo, hi, dense_hint):
         if not _in_box(d_dense, lo, hi):
             continue
         d = _with_units(block, np.clip(d_dense, lo, hi), rhs, lower, upper)
@@ -206,6 +195,25 @@ def _direct_dual(block: RowBlock, rhs, rhs_scale, lower, upper, hint):
         if np.all(np.abs(block.rmatvec(d) - rhs) <= slack):
             return d
     return None
+
+
+def _dual_starts(rows_t, target, lo, hi, hint):
+    """:func:`_direct_dual`'s candidates, in order, each computed only if those before failed."""
+    m, f = rows_t.shape[1], rows_t.shape[0]
+    if m == 0:
+        yield np.empty(0)
+        return
+    if m == f:
+        try:
+            yield np.linalg.solve(rows_t, target)
+        except np.linalg.LinAlgError:
+            pass
+    if hint is not None:
+        # A backend's own dual is usually right up to rounding: clipped, then moved least.
+        start = np.clip(hint, lo, hi)
+        yield start + lstsq(rows_t, target - rows_t @ start, lapack_driver="gelsd")[0]
+    if m > f:
+        yield lstsq(rows_t, target, lapack_driver="gelsd")[0]
 
 
 def _dual_on_zero_set(block: RowBlock, rhs, rhs_scale, lower, upper, hint=None):
@@ -311,34 +319,35 @@ def certify(aug: RowDesign, beta: np.ndarray, basis=None, dual=None) -> Certific
 
 def _polished_zero_set(aug, beta, basis, tol):
     """The rows ``beta`` (nearly) interpolates (as a :class:`RowBlock`), ``beta`` polished onto
-    them, its residual and the rows' magnitudes at the candidate."""
+    them, its residual, the rows' magnitudes at the candidate and the polish's last solve."""
     residual = aug.y - aug.matvec(beta)
     # The rows' magnitudes are a scale, computed once: polishing moves beta by rounding.
     magnitude = row_magnitude(aug, beta)
     bound = _zero_tolerance(aug, beta, magnitude, tol)
-    zero_set = _zero_set(residual, bound, basis)
+    zero_set = _zero_set(residual, bound)
     if basis is not None:
         # An approximate backend may name more rows than a vertex interpolates, or dependent
         # ones (collinear columns); keep the rows that are exactly zero plus the independent
         # rows nearest to zero, and let the polish decide the rest. (Without a basis every row
         # of the zero set is exactly zero: nothing to choose.)
-        exact = _zero_set(residual, bound)
-        ordered = zero_set[np.argsort(np.abs(residual[zero_set]), kind="stable")]
-        zero_set = np.union1d(exact, independent_rows_of(aug, ordered))
-    block = RowBlock(aug, zero_set)
+        candidates = np.union1d(zero_set, np.asarray(basis, dtype=np.intp))
+        ordered = candidates[np.argsort(np.abs(residual[candidates]), kind="stable")]
+        zero_set = np.union1d(zero_set, independent_rows_of(aug, ordered))
+    block, solved = RowBlock(aug, zero_set), None
     for _ in range(3):
-        beta = _polish(aug, beta, block)
+        beta, solve = _polish(aug, beta, block)
+        solved = solve or solved
         residual = aug.y - aug.matvec(beta)
         grown = _zero_set(residual, bound, zero_set)
         if grown.size == zero_set.size:
             break
         zero_set = grown
         block = RowBlock(aug, zero_set)
-    return beta, residual, block, magnitude
+    return beta, residual, block, magnitude, solved
 
 
 def duality_gap(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, terms=None,
-                residual=None, imbalance=None) -> tuple[float, bool]:
+                residual=None, imbalance=None, rows=None) -> tuple[float, bool]:
     """Gap of ``(beta, dual)`` and whether ``dual`` is feasible, both without cancellation.
 
     With ``A'd = 0`` the gap ``loss - y'd`` equals ``sum_i (w_i rho_tau(r_i) - d_i r_i)``, a sum
@@ -346,15 +355,18 @@ def duality_gap(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, terms=None,
     lost to ``y``'s offset or scale. Feasibility ``A'd = 0`` is judged per column against the
     terms it sums (``|A|'|d|``, or ``terms`` when given), so a column multiplied by 1e-10 is
     checked as strictly as any. ``residual`` (``y - A beta``) and ``imbalance`` (``A'd``) may
-    be passed when already known.
+    be passed when already known. With ``rows``, ``dual`` is at the bound of its residual's sign
+    on every other row (a zero term, in the box), so only ``rows`` are summed and boxed.
     """
     residual = aug.residual(beta) if residual is None else residual
     lower, upper = aug.dual_bounds()
-    slack = np.where(residual >= 0, upper - dual, lower - dual) * residual
-    gap = float(np.sum(slack)) / aug.weight_sum
     imbalance = np.abs(aug.rmatvec(dual) if imbalance is None else imbalance)
     if terms is None:
         terms = _column_terms(aug, np.abs(dual))
+    if rows is not None:
+        residual, dual, lower, upper = residual[rows], dual[rows], lower[rows], upper[rows]
+    slack = np.where(residual >= 0, upper - dual, lower - dual) * residual
+    gap = float(np.sum(slack)) / aug.weight_sum
     feasible = bool(np.all(imbalance <= DUAL_BOX_RTOL * terms)
                     and _in_box(dual, lower, upper))
     return max(gap, 0.0), feasible
@@ -397,17 +409,15 @@ def _gap_is_small(aug: RowDesign, beta: np.ndarray, gap: float, loss: float, dua
 
 def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certificate:
     beta = np.asarray(beta, dtype=float)
-    beta, residual, block, magnitude = _polished_zero_set(aug, beta, basis, tol)
+    beta, residual, block, magnitude, solved = _polished_zero_set(aug, beta, basis, tol)
     zero_set = block.index
     lower, upper = aug.dual_bounds()
     dual = np.where(residual > 0, upper, lower)
     dual[zero_set] = 0.0
     outside = aug.rmatvec(dual)  # A'd over the rows off the zero set
     rhs_scale = _column_terms(aug, np.abs(dual))
-    d_zero = _dual_on_zero_set(
-        block, -outside, rhs_scale, lower[zero_set], upper[zero_set],
-        None if hint is None else hint[zero_set],
-    )
+    d_zero = _dual_on_zero_set(block, -outside, rhs_scale, lower[zero_set], upper[zero_set],
+                               None if hint is None else hint[zero_set])
     weighted = aug.weights * np.where(residual >= 0, aug.tau * residual,
                                       (aug.tau - 1.0) * residual)
     loss = float(np.sum(weighted)) / aug.weight_sum
@@ -418,12 +428,12 @@ def _certify(aug: RowDesign, beta: np.ndarray, basis, tol: float, hint) -> Certi
     # |A|'|d| and A'd: the terms outside Z (computed above) + those of the rows in Z.
     terms = rhs_scale + block.rmatvec(np.abs(d_zero), absolute=True)
     imbalance = outside + block.rmatvec(d_zero)
-    gap, feasible = duality_gap(aug, beta, dual, terms, residual, imbalance)
+    # Off the zero set every dual is the bound its residual's sign asks for (built above).
+    gap, feasible = duality_gap(aug, beta, dual, terms, residual, imbalance, rows=zero_set)
     certified = feasible and _gap_is_small(aug, beta, gap, loss, dual, residual, magnitude)
-    message = "optimal (dual certificate)" if certified else (
+    message = "optimal (dual certificate)" if certified else \
         f"dual certificate failed: gap={gap:.3g}, dual feasible={feasible}"
-    )
-    return Certificate(beta, dual, zero_set, bool(certified), gap, loss, message)
+    return Certificate(beta, dual, zero_set, bool(certified), gap, loss, message, solved)
 
 
 def verify(aug: RowDesign, beta: np.ndarray, dual: np.ndarray, zero_set=None
@@ -546,7 +556,8 @@ def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric
     if not cert.certified:
         return replace(result, certified=False,
                        message=f"{result.message}; {cert.message}".strip("; "))
-    canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric, cert.zero_set)
+    canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric, cert.zero_set,
+                                        solved=cert.solved)
     # Re-certify the canonical point with the same dual (complementary slackness still holds on
     # the face); if rounding moved it off, the certified vertex stands.
     if np.array_equal(canonical, cert.beta):

@@ -39,7 +39,7 @@ from ._blas import single_threaded_blas
 from ._gram import column_major_gram, row_major_gram, sparse_gram
 from ._tail_rows import TailRows
 
-__all__ = ["RowDesign", "single_threaded_blas"]
+__all__ = ["RowDesign", "column_max", "single_threaded_blas"]
 
 # Elements per row block of a pass over X that needs a (rows x q) temporary: the temporaries
 # stay in cache and memory use does not grow with n.
@@ -57,6 +57,32 @@ def _as_layout(X, order):
     if X.flags.c_contiguous or X.flags.f_contiguous:
         return X
     return np.ascontiguousarray(X)
+
+
+def column_max(values: np.ndarray) -> np.ndarray:
+    """``values.max(axis=0, initial=0.0)`` of a dense 2-D array (non-negative values).
+
+    numpy reduces a tall, narrow C-ordered array along axis 0 one row at a time (3 ms for
+    100,000 x 10, ten times a contiguous pass): blocks of rows are transposed into contiguous
+    copies. Wide or column-major arrays are reduced as they are.
+    """
+    if values.flags.f_contiguous or values.shape[0] <= 64 or values.shape[1] > 32:
+        return values.max(axis=0, initial=0.0)
+    out = np.zeros(values.shape[1])
+    size = max(64, _BLOCK_ELEMENTS // max(values.shape[1], 1))
+    for start in range(0, values.shape[0], size):
+        block = np.ascontiguousarray(values[start : start + size].T)
+        np.maximum(out, block.max(axis=1), out=out)
+    return out
+
+
+def _column_sums(v: np.ndarray):
+    """``v.sum(axis=0)``. numpy sums a tall C-ordered ``(n, c)`` array along axis 0 one row at a
+    time (1.4 ms for ``n = 100,000, c = 2``); a few columns are summed one by one instead (0.05
+    ms, pairwise)."""
+    if v.ndim == 2 and v.shape[1] <= 4 and v.shape[0] > 64 and not v.flags.f_contiguous:
+        return np.array([v[:, j].sum() for j in range(v.shape[1])])
+    return v.sum(axis=0)
 
 
 class RowDesign:
@@ -336,15 +362,16 @@ class RowDesign:
         -------
         ndarray of shape (n_rows,)
         """
+        if not self._tail.size:
+            return self.fitted(beta, columns)  # a new array already: no copy
         n = self.n_samples
         out = np.empty(self.n_rows)
         out[:n] = self.fitted(beta, columns)
-        if self._tail.size:
-            if columns is not None:
-                kept = np.zeros_like(beta)
-                kept[columns] = beta[columns]
-                beta = kept
-            out[n:] = self._tail.matvec(beta)
+        if columns is not None:
+            kept = np.zeros_like(beta)
+            kept[columns] = beta[columns]
+            beta = kept
+        out[n:] = self._tail.matvec(beta)
         return out
 
     def rmatvec(self, v: np.ndarray, columns=None, rows=None) -> np.ndarray:
@@ -372,7 +399,7 @@ class RowDesign:
         out = np.empty((self.n_columns,) + v.shape[1:])
         out[off:] = self._x_rmatvec(head)
         if off:
-            out[0] = head.sum(axis=0)
+            out[0] = _column_sums(head)
         if v.shape[0] > n:
             out += self._tail.rmatvec(v[n:])
         return out if columns is None else out[np.asarray(columns, dtype=np.intp)]
@@ -383,7 +410,7 @@ class RowDesign:
         if rows.size == 0 or rows.max() < n:  # observations only: the usual case, no masks
             out[off:] = np.asarray(self._x_subset(rows).T @ v)
             if off:
-                out[0] = v.sum(axis=0)
+                out[0] = _column_sums(v)
         else:
             out[:] = self.rows(rows).T @ v
         return out if columns is None else out[np.asarray(columns, dtype=np.intp)]
@@ -438,8 +465,9 @@ class RowDesign:
         off = self.offset
         out = np.zeros(self.n_columns)
         for _, _, block in self.blocks():
-            top = abs(block).max(axis=0)
-            out[off:] = np.maximum(out[off:], top.toarray().ravel() if self.sparse else top)
+            top = abs(block).max(axis=0).toarray().ravel() if self.sparse else column_max(
+                np.abs(block))
+            out[off:] = np.maximum(out[off:], top)
         if off and self.n_samples:
             out[0] = 1.0
         if self._tail.size:

@@ -69,16 +69,18 @@ def row_major_gram(X: np.ndarray, d: np.ndarray, offset: int, block: int) -> np.
             if offset:
                 G[1:, 0] += root[start : start + block] @ half
         return _finish(G, d, offset)
-    # Narrow X: one product per block against [d, d * X] gives the intercept row and X' D X
-    # together.
-    buffer = np.empty((min(block, n), q))
+    # Narrow X: per block one product of d * X (contiguous, the block's width) with X and one
+    # of d with X for the intercept. Writing d * X into the columns of a wider [d, d * X]
+    # buffer and taking one product cost a quarter more (strided stores, a wider product).
+    buffer = np.empty((min(block, n), X.shape[1]))
     for start in range(0, n, block):
         Xc = X[start : start + block]
+        dc = d[start : start + block]
         scaled = buffer[: Xc.shape[0]]
+        np.multiply(Xc, dc[:, None], out=scaled)
+        G[offset:, offset:] += scaled.T @ Xc
         if offset:
-            scaled[:, 0] = d[start : start + block]
-        np.multiply(Xc, d[start : start + block, None], out=scaled[:, offset:])
-        G[offset:] += Xc.T @ scaled
+            G[1:, 0] += dc @ Xc
     return _finish(G, d, offset)
 
 

@@ -29,6 +29,7 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -44,6 +45,9 @@ _SAMPLE_ROWS = 2048
 
 def _power_of_two(magnitude):
     """The power of two ``2**(e-1)`` with ``magnitude / 2**(e-1)`` in ``[1, 2)``; 1 for 0."""
+    if isinstance(magnitude, float):  # a scalar: math's frexp, not numpy's 0-d arrays
+        scale = math.ldexp(1.0, math.frexp(magnitude)[1] - 1) if magnitude > 0 else 1.0
+        return scale if math.isfinite(scale) and scale > 0 else 1.0
     magnitude = np.asarray(magnitude, dtype=float)
     exponent = np.frexp(magnitude)[1]
     scale = np.ldexp(1.0, np.where(magnitude > 0, exponent - 1, 0))
@@ -130,10 +134,11 @@ class Equilibration:
             if np.isfinite(direct):  # weights whose sum overflows keep the scaled value
                 objective = direct
         dual = result.dual
-        if dual is not None and np.shape(dual) == (scaled.augmented().shape[0],):
+        penalized = np.flatnonzero(scaled.penalty > 0)
+        n, k = scaled.n_samples, penalized.size
+        # (n + 2k rows: the augmented design's; unchanged without pseudo-rows or weight scale.)
+        if dual is not None and np.shape(dual) == (n + 2 * k,) and (k or self.weight_scale != 1):
             factor = np.full(dual.shape, self.weight_scale)
-            penalized = np.flatnonzero(scaled.penalty > 0)
-            n, k = scaled.n_samples, penalized.size
             factor[n:n + k] *= self.col_scale[penalized]
             factor[n + k:] *= self.col_scale[penalized]
             dual = dual * factor
@@ -156,6 +161,8 @@ def _offset(low, high):
     """Where the values' offset dominates their spread, a data value (the end nearer zero) to
     centre at; 0 elsewhere. Found from the range alone: no sort, no temporary copy."""
     spread = high - low
+    if isinstance(spread, float):  # scalars (y's range)
+        return low if low > spread else (high if -high > spread else 0.0)
     return np.where(low > spread, low, np.where(-high > spread, high, 0.0))
 
 
@@ -164,8 +171,8 @@ def _target_scale(y: np.ndarray, intercept: bool) -> tuple[float, float]:
     if not y.size:
         return 0.0, 1.0
     low, high = float(np.min(y)), float(np.max(y))
-    shift = float(_offset(low, high)) if intercept and np.isfinite(high - low) else 0.0
-    return shift, float(_power_of_two(max(high - shift, shift - low)))
+    shift = float(_offset(low, high)) if intercept and math.isfinite(high - low) else 0.0
+    return shift, _power_of_two(float(max(high - shift, shift - low)))
 
 
 def _column_scales(X, intercept: bool, sample_rows: int):
@@ -178,7 +185,10 @@ def _column_scales(X, intercept: bool, sample_rows: int):
         # evenly spaced rows when X is tall (the full pass cost ~10% of a fit); a scaled copy
         # that would overflow is caught in `equilibrate` and redone from every row.
         sample = X[:: max(1, X.shape[0] // sample_rows)]
-        low, high = np.min(sample, axis=0), np.max(sample, axis=0)
+        # Transposed into a contiguous copy: numpy reduces a narrow C-ordered array along
+        # axis 0 one row at a time (6x slower than the copy and two contiguous passes).
+        columns = np.ascontiguousarray(sample.T)
+        low, high = np.min(columns, axis=1), np.max(columns, axis=1)
         magnitude, shift = np.maximum(high, -low), None
         if intercept and X.shape[0] > 1 and np.all(np.isfinite(high - low)):
             offset = _offset(low, high)
@@ -219,7 +229,7 @@ def equilibrate(problem: QuantileProblem, sample_rows: int = _SAMPLE_ROWS
     col_shift, col_scale = _column_scales(X, intercept, sample_rows)
     weight_scale = 1.0
     if problem.sample_weight is not None:
-        weight_scale = float(_power_of_two(np.max(problem.sample_weight)))
+        weight_scale = _power_of_two(float(np.max(problem.sample_weight)))
     scaling = Equilibration(y_shift, y_scale, col_shift, col_scale, weight_scale, intercept)
     if scaling.is_identity:
         return problem, scaling

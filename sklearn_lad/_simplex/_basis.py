@@ -130,6 +130,7 @@ class Basis:
         if self._tiny(pivot):
             return None
         u[position] -= 1.0
+        # The outer product by broadcasting (np.outer's arithmetic, without its wrapper).
         inverse = self.inverse - (self.inverse[:, position] / pivot)[:, None] * u
         rows = self.rows.copy()
         rows[position] = row
@@ -230,7 +231,8 @@ def basic_dual(basis: Basis, gradient: np.ndarray, cost: np.ndarray | None = Non
     >>> basic_dual(basis, A.T @ d_nonbasic)  # A'd = 0 over all rows
     array([-0.3])
     """
-    rhs = -gradient[..., basis.cols]
-    if cost is not None:
-        rhs = rhs + cost[..., basis.cols]
-    return basis.solve_transpose(rhs)
+    # take(): indexing with [..., cols] costs more than the product on a small basis.
+    rhs = gradient.take(basis.cols, axis=-1)
+    if cost is None:  # -(g B^-1) is (-g) B^-1 exactly: one negation of the result
+        return -basis.solve_transpose(rhs)
+    return basis.solve_transpose(cost.take(basis.cols, axis=-1) - rhs)

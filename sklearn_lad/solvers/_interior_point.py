@@ -34,7 +34,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.linalg.lapack as lapack
 
 from .._design import RowDesign
@@ -91,25 +90,37 @@ class IPMResult:
 
 
 def _cholesky_solve(G: np.ndarray, rhs: np.ndarray, factor=None):
+    # LAPACK's potrf/potrs directly (what scipy's cho_factor/cho_solve call): their wrappers
+    # cost more than the q x q work, three times per Newton step.
     if factor is None:
         scale = 1.0 / np.sqrt(np.maximum(np.diag(G), 1e-300))
         Gs = G * scale[:, None] * scale[None, :]
-        try:
-            chol = sla.cho_factor(Gs, lower=True, check_finite=False)
-        except np.linalg.LinAlgError:
+        chol, info = lapack.dpotrf(Gs, lower=1, clean=0)
+        if info > 0:
             # Near the optimum A'DA can lose definiteness to rounding: a tiny ridge restores it
             # without changing the Newton direction beyond that rounding.
             Gs[np.diag_indices_from(Gs)] += 1e-12
-            chol = sla.cho_factor(Gs, lower=True, check_finite=False)
+            chol, info = lapack.dpotrf(Gs, lower=1, clean=0)
+            if info > 0:
+                raise np.linalg.LinAlgError("A'DA is not positive definite")
         factor = (chol, scale)
     chol, scale = factor
-    return scale * sla.cho_solve(chol, scale * rhs, check_finite=False), factor
+    solution, _ = lapack.dpotrs(chol, scale * rhs, lower=1)
+    return scale * solution, factor
 
 
-def _max_step(v1, dv1, v2, dv2) -> float:
-    """Largest step keeping ``v1 + t dv1 > 0`` and ``v2 + t dv2 > 0``."""
-    ratio = np.maximum(-dv1 / v1, -dv2 / v2)
-    top = ratio.max(initial=0.0)
+def _max_step(v1, dv1, v2, dv2, flip: bool = False) -> float:
+    """Largest step keeping ``v1 + t dv1 > 0`` and ``v2 + t dv2 > 0`` (``v2 - t dv2 > 0`` with
+    ``flip``: the step of ``x`` and ``s = u - x`` passes ``dx`` twice, no negated copy).
+
+    ``max_i(-a_i / v_i) = -min_i(a_i / v_i)`` exactly, so two quotients and two reductions do.
+    """
+    top = -float((dv1 / v1).min(initial=0.0))
+    ratio = dv2 / v2
+    other = float(ratio.max(initial=0.0)) if flip else -float(ratio.min(initial=0.0))
+    if math.isnan(top) or math.isnan(other):
+        return math.inf  # as before: a NaN ratio never limited the step
+    top = max(top, other)
     return math.inf if top <= 0 else 1.0 / top
 
 
@@ -261,41 +272,69 @@ def _newton_step(design: RowDesign, it: _Iterate, residual, rp, gap: float,
                  centre: np.ndarray, normal=None) -> None:
     """One predictor-corrector step of Mehrotra (1992), in place; ``centre`` is the per-row
     factor of the centring target (:func:`_centring_weights`); ``normal`` as in
-    :func:`solve_exact`."""
+    :func:`solve_exact`.
+
+    Every line is a pass over ``n`` values, so products used twice are formed once and updates
+    go in place (the same arithmetic, in fewer passes and temporaries)."""
     x, s, z, w = it.x, it.s, it.z, it.w
     xi = 1.0 / x
     si = 1.0 / s
     zx = z * xi
     ws = w * si
-    D = 1.0 / (zx + ws)
+    D = zx + ws
+    np.divide(1.0, D, out=D)
     solve = _normal_solver(design, D, normal)
     # Predictor (affine scaling) direction: complementarity targets zero.
     dbeta = solve(design.rmatvec(D * residual) - rp)
-    dx = D * (residual - design.matvec(dbeta))
-    dz = -z - zx * dx
-    dw = -w + ws * dx
-    ap = min(1.0, _STEP * _max_step(x, dx, s, -dx))
+    dx = _direction(design, D, residual, dbeta)
+    dz = zx * dx
+    dz += z
+    np.negative(dz, out=dz)  # -z - zx dx, exactly: -(a + b) = -a - b
+    dw = ws * dx
+    dw -= w  # -w + ws dx
+    ap = min(1.0, _STEP * _max_step(x, dx, s, dx, flip=True))
     ad = min(1.0, _STEP * _max_step(z, dz, w, dw))
     total = 2.0 * float(centre.sum())
     mu = gap / total
-    mu_aff = float((x + ap * dx) @ (z + ad * dz) + (s - ap * dx) @ (w + ad * dw)) / total
+    step_x = ap * dx
+    mu_aff = float((x + step_x) @ (z + ad * dz) + (s - step_x) @ (w + ad * dw)) / total
     sigma = min(1.0, (mu_aff / mu) ** 3) if mu > 0 else 0.0
     # Corrector: centring towards sigma * mu * centre plus Mehrotra's second-order term.
     smu = sigma * mu * centre
-    corr_x = smu * xi - dx * dz * xi
-    corr_s = smu * si + dx * dw * si
-    rhat = residual + corr_x - corr_s
+    dz *= dx  # dx dz (the predictor's dz is not needed again)
+    dz *= xi
+    corr_x = smu * xi
+    corr_x -= dz
+    dw *= dx
+    dw *= si
+    corr_s = smu * si
+    corr_s += dw
+    rhat = residual + corr_x
+    rhat -= corr_s
     dbeta = solve(design.rmatvec(D * rhat) - rp)
-    dx = D * (rhat - design.matvec(dbeta))
-    dz = corr_x - z - zx * dx
-    dw = corr_s - w + ws * dx
-    ap = min(1.0, _STEP * _max_step(x, dx, s, -dx))
+    dx = _direction(design, D, rhat, dbeta)
+    dz = corr_x - z
+    dz -= zx * dx
+    dw = corr_s - w
+    dw += ws * dx
+    ap = min(1.0, _STEP * _max_step(x, dx, s, dx, flip=True))
     ad = min(1.0, _STEP * _max_step(z, dz, w, dw))
-    x += ap * dx
-    s -= ap * dx
+    dx *= ap
+    x += dx
+    s -= dx
     it.beta += ad * dbeta
-    z += ad * dz
-    w += ad * dw
+    dz *= ad
+    z += dz
+    dw *= ad
+    w += dw
+
+
+def _direction(design: RowDesign, D: np.ndarray, rhs: np.ndarray, dbeta: np.ndarray):
+    """``dx = D (rhs - A dbeta)`` (a new array)."""
+    dx = design.matvec(dbeta)
+    np.subtract(rhs, dx, out=dx)
+    dx *= D
+    return dx
 
 
 def _hand_over(design: RowDesign, u: np.ndarray, tau: float, it: _Iterate, rscale: float,

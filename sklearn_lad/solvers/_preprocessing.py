@@ -138,7 +138,7 @@ def _globs(design: RowDesign, below: np.ndarray, above: np.ndarray, residual: np
     weights = np.zeros((n, 2))
     weights[:, 0] = np.where(below, u, 0.0)
     weights[:, 1] = np.where(above, u, 0.0)
-    totals = weights.sum(axis=0)
+    totals = np.array([weights[:, 0].sum(), weights[:, 1].sum()])  # not axis 0: row by row
     rows = design.rmatvec(weights).T  # one pass over X for both globs
     sums = design.y[:n] @ weights
     spread = np.abs(residual) @ weights

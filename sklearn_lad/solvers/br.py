@@ -103,6 +103,8 @@ class _Simplex:
 
     def __init__(self, A, y, w, tau, max_iter, tol, certify_fn):
         self.A, self.y, self.w, self.tau = A, y, w, tau
+        # Unit weights (an unweighted, unpenalised fit): w_i x is x, no gather at every pivot.
+        self.unit_weights = bool(np.all(w == 1.0))
         self.m, self.q = A.shape
         self.max_iter, self.tol = max_iter, tol
         self.certify_fn = certify_fn
@@ -145,7 +147,7 @@ class _Simplex:
         t = self.side[cand] * self.r[cand]
         np.maximum(t, 0.0, out=t)
         t /= rate
-        inc = self.w[cand] * rate
+        inc = rate if self.unit_weights else self.w[cand] * rate
         # The previous step length brackets this one's search (steps along successive edges
         # are of similar size near the optimum).
         k, crossed = line_minimum(t, inc, -slope, hint=self.last_step or None)
@@ -168,7 +170,9 @@ class _Simplex:
         if crossed.size:
             old = self.wpsi[crossed]
             self.side[crossed] = -self.side[crossed]
-            new = self.w[crossed] * np.where(self.side[crossed] > 0, self.tau, self.tau - 1.0)
+            new = np.where(self.side[crossed] > 0, self.tau, self.tau - 1.0)
+            if not self.unit_weights:
+                new *= self.w[crossed]
             self.wpsi[crossed] = new
             if step == 0.0:
                 self.r[crossed] = 0.0
@@ -197,7 +201,8 @@ class _Simplex:
                 cols_idx = np.asarray(cols, dtype=np.intp)
                 # Moving free column j by 1 while keeping the basic rows interpolated moves the
                 # basic columns by -M^{-1} A_{B,j}; the marginal costs follow.
-                coupling = np.linalg.solve(A[np.ix_(B, cols_idx)], A[np.ix_(B, free_idx)])
+                AB = A[B]  # one row gather, then two column takes (np.ix_ costs more)
+                coupling = np.linalg.solve(AB[:, cols_idx], AB[:, free_idx])
                 marginal = self.grad[cols_idx] @ coupling - self.grad[free_idx]
             else:
                 marginal = -self.grad[free_idx]
@@ -213,7 +218,7 @@ class _Simplex:
             delta /= norm
             d = A @ delta
             d[B] = 0.0
-            if np.max(np.abs(d), initial=0.0) <= dead_tol:
+            if np.abs(d).max(initial=0.0) <= dead_tol:
                 continue  # column j is a combination of the basic ones: coefficient stays 0
             found = self._ratio_test(d, -abs(marginal[pos]) / norm)
             if found is None:
@@ -276,7 +281,7 @@ class _Simplex:
         self._refresh()
         self.stall = 0
         while True:
-            B = np.asarray(self.basis, dtype=np.intp)
+            B = self.factor.rows  # the basic rows as an array, in the order of self.basis
             wB = self.w[B]
             dual_B = basic_dual(self.factor, self.grad)
             # Edge slopes: basic row h leaves upwards (its residual turns negative, s = +1) or
@@ -294,7 +299,7 @@ class _Simplex:
             if stall_limit is not None and self.stall > stall_limit:
                 return "stalled"
             # Barrodale & Roberts' rule: the largest marginal cost (here per unit of weight).
-            h = int(np.argmin(slopes / wB))
+            h = int((slopes if self.unit_weights else slopes / wB).argmin())
             s = 1.0 if up[h] <= down[h] else -1.0
             column = self.factor.inverse[:, h]
             norm = float(np.sqrt(column @ column))

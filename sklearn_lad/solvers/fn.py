@@ -95,7 +95,8 @@ class FrischNewtonSolver(Solver):
 
     def solve(self, problem: QuantileProblem, warm_start=None) -> SolverResult:
         full = problem.augmented()
-        if not np.any(full.column_max_abs() > 0):
+        # With an intercept and observations the design has a column of ones: no pass over X.
+        if not (full.offset and full.n_samples) and not np.any(full.column_max_abs() > 0):
             # A design of rank 0 (all-zero X, no intercept): beta = 0 is the only vertex; the
             # shared certificate proves it optimal.
             return null_result(problem, Status.OPTIMAL, "rank-0 design: beta = 0")
