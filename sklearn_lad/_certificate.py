@@ -31,7 +31,7 @@ Koenker, R. (2005). Quantile Regression. Cambridge University Press.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,7 +41,6 @@ from scipy.optimize import linprog
 from ._canonical import (
     RowBlock,
     abs_design,
-    canonical_point,
     column_magnitude,
     independent_rows_of,
     row_magnitude,
@@ -50,7 +49,6 @@ from ._canonical import (
 )
 from ._design import RowDesign
 from ._problem import QuantileProblem, SolverResult, Status
-from ._scaling import equilibrate
 from ._tolerances import DUAL_BOX_RTOL, DUALITY_GAP_RTOL, ZERO_RESIDUAL_RTOL
 
 # Relative rounding of a residual: the gap allowed when the objective itself is ~0 (an exact fit).
@@ -512,89 +510,3 @@ def certified_result(problem: QuantileProblem, aug: RowDesign, cert: Certificate
         status=Status.OPTIMAL, gap=cert.gap, message=cert.message, certified=True,
         basis=cert.zero_set, dual=cert.dual, **fields,
     )
-
-
-def finalize(problem: QuantileProblem, result: SolverResult) -> SolverResult:
-    """Certify a backend's answer and return the canonical optimal point as a new result.
-
-    Called once for every exact backend, so all of them return the same point of the optimal
-    set. The work is done on the equilibrated problem (``_scaling.py``); an uncertified answer
-    comes back unchanged apart from ``certified=False`` and the reason in ``message``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_lad._problem import QuantileProblem, SolverResult
-    >>> problem = QuantileProblem(X=np.array([[0.0], [1.0], [1.0]]),
-    ...                           y=np.array([1.0, 2.0, 11.0]), tau=0.51)
-    >>> raw = SolverResult(coef=np.array([10.0 - 1e-12]), intercept=1.0, objective=float("nan"))
-    >>> float(finalize(problem, raw).coef[0])
-    10.0
-    """
-    scaled, scaling = equilibrate(problem)
-    if not scaling.is_identity:
-        coef, intercept = scaling.to_scaled(result.coef, result.intercept)
-        result = replace(result, coef=coef, intercept=intercept, dual=None)
-    return scaling.undo(problem, scaled, finalize_equilibrated(scaled, result, scaling.metric()))
-
-
-def finalize_equilibrated(problem: QuantileProblem, result: SolverResult, metric=None
-                          ) -> SolverResult:
-    """:func:`finalize` on a problem already equilibrated; ``metric`` is the map to the user's
-    coordinates (:meth:`~sklearn_lad._scaling.Equilibration.metric`) whose norm the canonical
-    point minimises."""
-    aug = problem.augmented()
-    beta = problem.join(result.coef, result.intercept)
-    cert = None
-    if result.certified and result.dual is not None:
-        # The backend ran the certificate itself (certified_result): check it, do not redo it.
-        cert = verify(aug, beta, result.dual, result.basis)
-    if cert is None:
-        cert = certify(aug, beta, basis=result.basis, dual=result.dual)
-    if not cert.certified and problem.is_penalized:
-        cert = _try_null_fit(problem, aug, beta, cert)
-    if not cert.certified:
-        return replace(result, certified=False,
-                       message=f"{result.message}; {cert.message}".strip("; "))
-    canonical, unique = canonical_point(aug, cert.beta, cert.dual, metric, cert.zero_set,
-                                        solved=cert.solved)
-    # Re-certify the canonical point with the same dual (complementary slackness still holds on
-    # the face); if rounding moved it off, the certified vertex stands.
-    if np.array_equal(canonical, cert.beta):
-        beta, gap = cert.beta, cert.gap
-    else:
-        gap, feasible = duality_gap(aug, canonical, cert.dual)
-        if not (feasible and _gap_is_small(aug, canonical, gap, aug.loss(canonical),
-                                           cert.dual)):
-            canonical, unique, gap = cert.beta, None, cert.gap
-        beta = canonical
-    coef, intercept = problem.split(beta + 0.0)  # + 0.0 turns -0.0 into 0.0
-    message = result.message
-    if unique is False:
-        message = (f"{message}; the optimum is not unique: returned the minimum-norm point "
-                   "of the optimal face").strip("; ")
-    # The augmented loss is the objective (its pseudo-rows are the penalty).
-    objective = cert.loss if beta is cert.beta else aug.loss(beta)
-    return replace(
-        result, coef=coef, intercept=intercept, objective=objective,
-        gap=gap, dual=cert.dual, basis=cert.zero_set, certified=True, unique=unique,
-        message=message,
-    )
-
-
-def _try_null_fit(problem: QuantileProblem, aug: RowDesign, beta: np.ndarray,
-                  failed: Certificate) -> Certificate:
-    """Second candidate for a penalised problem whose answer failed: every penalised
-    coefficient at 0 (the unpenalised ones kept, the intercept at the weighted ``tau``-quantile
-    of what is left). Near ``alpha_max`` interior-point and LP codes stop, within their
-    tolerances, at a non-zero point whose objective ties the sparse optimum to ~1e-8."""
-    candidate = beta.copy()
-    candidate[aug.offset + aug.penalized] = 0.0
-    if aug.offset:
-        rest = problem.y - np.asarray(problem.X @ candidate[1:]).ravel()
-        order = np.argsort(rest, kind="stable")
-        cumulative = np.cumsum(problem.weights[order])
-        k = int(np.searchsorted(cumulative, problem.tau * cumulative[-1]))
-        candidate[0] = rest[order[min(k, rest.size - 1)]]
-    cert = certify(aug, candidate)
-    return cert if cert.certified else failed

@@ -26,7 +26,7 @@ vertices of functions linear in ``alpha``, is piecewise linear and concave.
   Portnoy & Koenker's 1997 preprocessing);
 * zero residuals outside ``Z`` (ties, repeated rows) make a vertex degenerate; as in Barrodale &
   Roberts' method each such observation keeps the side it came from. Where the optimum is not
-  unique, the shared finisher (``_certificate.finalize``) moves the vertex to the canonical point of
+  unique, the shared finisher (``_finalize.finalize``) moves the vertex to the canonical point of
   the optimal set, and where the homotopy cannot continue (a singular basis, too many steps)
   the backend named by ``solver`` solves the grid value, warm-started, and the homotopy resumes
   from its answer.
@@ -65,8 +65,8 @@ from dataclasses import replace
 import numpy as np
 
 from ._alpha_max import alpha_max_at, alpha_max_of, null_fit
-from ._certificate import finalize
 from ._duplicates import merge_duplicate_rows
+from ._finalize import finalize
 from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult
 from ._tolerances import ALPHA_MAX_MARGIN

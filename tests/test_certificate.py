@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from sklearn_lad import QuantileLasso, QuantileRegressor, available_solvers
-from sklearn_lad._certificate import certify, duality_gap, finalize
+from sklearn_lad._certificate import certify, duality_gap
+from sklearn_lad._finalize import finalize
 from sklearn_lad._problem import QuantileProblem, SolverResult
 from sklearn_lad.solvers import get_solver
 
@@ -153,7 +154,8 @@ def test_structured_zero_rows_match_dense_algebra():
 def test_wide_lasso_certificate_refuses_wrong_points():
     # p >> n: the zero set holds hundreds of pseudo-rows; the certificate works on the few
     # observation rows (O(n k^2)) and still refuses a point that is not optimal.
-    from sklearn_lad._certificate import finalize_equilibrated, verify
+    from sklearn_lad._certificate import verify
+    from sklearn_lad._finalize import finalize_equilibrated
     from sklearn_lad.solvers import run_solver
 
     problem = _wide_lasso(n=100, p=800)

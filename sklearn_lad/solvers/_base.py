@@ -18,8 +18,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
-from .._certificate import finalize_equilibrated
 from .._design import single_threaded_blas
+from .._finalize import finalize_equilibrated
 from .._problem import QuantileProblem, SolverResult, Status
 from .._scaling import equilibrate
 
@@ -447,7 +447,7 @@ def run_solver(
 
     The backend and the certificate see the equilibrated problem (``sklearn_lad._scaling``);
     the result comes back in ``problem``'s coordinates. For exact backends the answer is
-    certified and replaced by the canonical optimal point (``_certificate.finalize``); then
+    certified and replaced by the canonical optimal point (``_finalize.finalize``); then
     :func:`check_status` warns or raises according to the final status. This is the one place
     a status becomes a warning or an error.
 
