@@ -110,21 +110,22 @@ def working_set_path(
     last_alpha = None
     for alpha in np.asarray(alphas, dtype=float):
         sub = dataclasses.replace(problem, alpha=float(alpha))
+        initial = None if strong is None else (
+            strong >= alpha - _STRONG_MARGIN * (last_alpha - alpha))
+        walk = previous is not None and initial is not None and previous.unique
         result = None
-        if previous is not None:
+        if previous is not None and not walk:
+            # A walk starts with the same test (its vertex, still optimal on W, is checked on
+            # every feature): testing here too would cost a second X'd product and basis.
             with single_threaded_blas():
                 result = check_vertex(sub, previous.coef, previous.intercept).result
+            if result is not None:
+                result = dataclasses.replace(result, message="previous grid value still optimal")
+        if result is None and walk:
+            result = _walk(sub, previous, initial | (previous.coef != 0))
         if result is None:
             warm = None if previous is None else (previous.coef, previous.intercept)
-            initial = None if strong is None else (
-                strong >= alpha - _STRONG_MARGIN * (last_alpha - alpha))
-            result = None
-            if previous is not None and initial is not None and previous.unique:
-                result = _walk(sub, previous, initial | (previous.coef != 0))
-            if result is None:
-                result, name = solve_with_working_set(sub, solver, options, warm, initial)
-        else:
-            result = dataclasses.replace(result, message="previous grid value still optimal")
+            result, name = solve_with_working_set(sub, solver, options, warm, initial)
         results.append(result)
         previous, last_alpha = result, float(alpha)
         if result.dual is not None:
