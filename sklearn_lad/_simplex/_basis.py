@@ -136,7 +136,11 @@ class Basis:
         return rhs @ self.inverse
 
     def _tiny(self, pivot: float) -> bool:
-        return not abs(pivot) > PIVOT_TOL * max(1.0, float(np.abs(self.inverse).max()))
+        # The largest |entry| from the largest and the smallest entry: no |inverse| temporary
+        # (a third of replace_column's time at 500 x 500).
+        inverse = self.inverse
+        largest = max(float(inverse.max()), -float(inverse.min())) if inverse.size else 0.0
+        return not abs(pivot) > PIVOT_TOL * max(1.0, largest)
 
     def replace_row(self, position: int, row: int, values: np.ndarray) -> Basis | None:
         """Row ``rows[position]`` leaves and ``row`` (``values = A[row, cols]``) takes its place."""
