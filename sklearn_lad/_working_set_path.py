@@ -130,10 +130,28 @@ def working_set_path(
         previous, last_alpha = result, float(alpha)
         if result.dual is not None:
             unit = np.where(sub.penalty > 0, sub.penalty / alpha, 1.0) * sub.weight_sum
-            strong = np.abs(_correlations(sub, result.dual[: sub.n_samples])) / unit
+            strong = np.abs(_dual_correlations(sub, result.dual)) / unit
         else:
             strong = None
     return results, name
+
+
+def _dual_correlations(problem: QuantileProblem, dual: np.ndarray) -> np.ndarray:
+    """``X_j'd`` at a full augmented dual: the penalised features' from their pseudo-rows.
+
+    A feasible dual balances each penalised column, ``X_j'd + d+_j - d-_j = 0``, so the
+    certified results carry ``X'd`` already (the vertex test computed it): reading it off saves
+    the strong rule an ``X'd`` product per grid value. Unpenalised features (always in ``W``)
+    get 0; a dual of another layout falls back to the product.
+    """
+    n = problem.n_samples
+    penalized = np.flatnonzero(problem.penalty > 0)
+    k = penalized.size
+    if dual.size != n + 2 * k:
+        return _correlations(problem, dual[:n])
+    out = np.zeros(problem.n_features)
+    out[penalized] = dual[n + k :] - dual[n : n + k]
+    return out
 
 
 def _walk(problem: QuantileProblem, previous: SolverResult, in_set: np.ndarray):
