@@ -18,14 +18,12 @@ from typing import Any
 import numpy as np
 
 from ._design import single_threaded_blas
-from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult
-from ._tolerances import WORKING_SET_DUAL_RTOL
 from ._vertex_check import check_vertex
 from ._working_set import (
     WORKING_SET_MIN_RATIO,
     _correlations,
-    _restricted,
+    _walk,
     solve_with_working_set,
 )
 from .solvers._base import resolve_solver
@@ -35,10 +33,6 @@ __all__ = ["use_working_set_path", "working_set_path"]
 #: The path starts ``W`` at ``|X_j'd_prev| >= alpha - _STRONG_MARGIN (alpha_prev - alpha)``
 #: (1: the sequential strong rule); 0.25-1 measured within 10% of each other in Newton flops.
 _STRONG_MARGIN = 1.0
-#: Restricted-walk rounds per grid value, and simplex steps allowed in each, before the
-#: interior-point rounds take over.
-_WALK_ROUNDS = 4
-_WALK_STEPS = 100_000
 
 
 def use_working_set_path(problem: QuantileProblem, solver: str) -> bool:
@@ -152,41 +146,3 @@ def _dual_correlations(problem: QuantileProblem, dual: np.ndarray) -> np.ndarray
     out = np.zeros(problem.n_features)
     out[penalized] = dual[n + k :] - dual[n : n + k]
     return out
-
-
-def _walk(problem: QuantileProblem, previous: SolverResult, in_set: np.ndarray):
-    """The previous grid value's vertex moved to ``problem.alpha`` by simplex steps on ``W``.
-
-    The engine's steps (:class:`~sklearn_lad._homotopy.Homotopy`) on the problem restricted to
-    ``W`` cost ``O(n |W|)``; the end vertex is tested on the full problem
-    (:func:`check_vertex`), violated features join ``W`` and the walk resumes from there.
-    ``None`` when the engine gives up or the test cannot decide: the rounds of
-    :func:`solve_with_working_set` take over.
-    """
-    bound = problem.penalty * problem.weight_sum
-    in_set = in_set | (problem.penalty <= 0)
-    coef, intercept = previous.coef, previous.intercept
-    with single_threaded_blas():
-        for _ in range(_WALK_ROUNDS):
-            features = np.flatnonzero(in_set)
-            homotopy = Homotopy(_restricted(problem, features), max_steps=_WALK_STEPS)
-            vertex = homotopy.vertex_from_point(coef[features], intercept)
-            if vertex is not None:
-                vertex = homotopy.advance(vertex, problem.alpha, 3 * homotopy.q + 30)
-            if vertex is None:
-                return None
-            moved = homotopy.result(vertex, homotopy.steps)
-            coef = np.zeros(problem.n_features)
-            coef[features] = moved.coef
-            intercept = moved.intercept
-            check = check_vertex(problem, coef, intercept)
-            if check.result is not None:
-                return dataclasses.replace(check.result, n_iter=homotopy.steps)
-            if check.xtd is None:
-                return None
-            slack = bound - np.abs(check.xtd)
-            violated = ~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)
-            if not violated.any():
-                return None
-            in_set = in_set | violated
-    return None
