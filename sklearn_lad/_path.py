@@ -72,7 +72,7 @@ from ._problem import QuantileProblem, SolverResult
 from ._tolerances import ALPHA_MAX_MARGIN
 from ._validation import check_alpha_grid as _check_grid_params
 from ._validation import validated_problem as _validated_problem
-from ._working_set import use_working_set_path, working_set_path
+from ._working_set_path import use_working_set_path, working_set_path
 from .solvers import resolve_solver, run_solver
 
 __all__ = ["RouteCosts", "path_alphas", "path_solutions", "quantile_path"]

@@ -39,8 +39,7 @@ from ._wide_normal import woodbury_normal
 from .solvers._base import resolve_solver, run_solver
 from .solvers._interior_point import solve_exact
 
-__all__ = ["solve_with_working_set", "use_working_set", "use_working_set_path",
-           "working_set_path"]
+__all__ = ["solve_with_working_set", "use_working_set"]
 
 #: Features first put in ``W`` besides the unpenalised ones (ranked at the null fit).
 _INITIAL_SIZE = 100
@@ -61,9 +60,6 @@ _MAX_ADD = 500
 #: Zero features of ``W`` with ``|X_j'd| >= (1 - _KEEP_SLACK) lambda_j`` survive the pruning:
 #: 0.2-0.5 took half the rounds of 0-0.05 (n = 200, p = 2,000, alpha_max/5 and /10).
 _KEEP_SLACK = 0.3
-#: The path starts ``W`` at ``|X_j'd_prev| >= alpha - _STRONG_MARGIN (alpha_prev - alpha)``
-#: (1: the sequential strong rule); 0.25-1 measured within 10% of each other in Newton flops.
-_STRONG_MARGIN = 1.0
 #: Restricted-walk rounds per grid value, and simplex steps allowed in each, before the
 #: interior-point rounds take over.
 _WALK_ROUNDS = 4
@@ -465,100 +461,6 @@ def _certified_rounds(problem, solver, options, in_set, start) -> tuple[SolverRe
         start = (coef, result.intercept)
     # The restricted fits did not certify (or too many rounds): the full problem decides.
     return run_solver(solver, problem, options, start)
-
-
-def use_working_set_path(problem: QuantileProblem, solver: str) -> bool:
-    """Whether the path and the cross-validation should solve every grid value on working sets.
-
-    Penalised problems with ``p >= 2n`` and an exact backend, at every ``alpha``: there the
-    homotopy's steps and certificates cost ``O(p)`` each, and the path reuses each grid value's
-    working set for the next (``benchmarks/bench_highdim.py``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_lad._problem import QuantileProblem
-    >>> problem = QuantileProblem(X=np.ones((4, 40)), y=np.arange(4.0), tau=0.5)
-    >>> use_working_set_path(problem, "auto")
-    True
-    """
-    if problem.n_features < WORKING_SET_MIN_RATIO * problem.n_samples:
-        return False
-    if problem.penalty_factor is not None and not np.any(problem.penalty_factor > 0):
-        return False
-    return resolve_solver(solver, dataclasses.replace(problem, alpha=1.0)).exact
-
-
-def working_set_path(
-    problem: QuantileProblem, alphas: np.ndarray, solver: str, options: dict[str, Any] | None
-) -> tuple[list[SolverResult], str]:
-    """The certified solutions on a decreasing grid, each on a working set of features.
-
-    At each grid value the previous solution is tested first (the path is piecewise constant
-    in ``alpha``: one ``X'd`` product proves it still optimal); otherwise the working set
-    starts from the previous support and the sequential strong rule (Tibshirani et al. 2012,
-    JRSS-B 74(2)): features with ``|X_j'd| >= (2 alpha - alpha_prev) pi_j sum(w)`` at the
-    previous dual ``d``. The rule is a guess; the vertex test or the certified rounds decide.
-
-    Parameters
-    ----------
-    problem : QuantileProblem
-        The problem (its ``alpha`` is ignored).
-    alphas : ndarray
-        The grid, decreasing.
-    solver : str
-        ``"auto"`` or an exact backend for the restricted fits.
-    options : dict or None
-        The backend's ``solver_options``.
-
-    Returns
-    -------
-    results : list of SolverResult
-        One certified result per grid value.
-    resolved_name : str
-        The backend that ran the restricted fits.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_lad._problem import QuantileProblem
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.standard_normal((20, 100))
-    >>> y = X[:, 0] + 0.1 * rng.standard_normal(20)
-    >>> problem = QuantileProblem(X=X, y=y, tau=0.5)
-    >>> results, _ = working_set_path(problem, np.array([0.2, 0.1, 0.05]), "auto", None)
-    >>> [r.certified for r in results]
-    [True, True, True]
-    """
-    results: list[SolverResult] = []
-    name = resolve_solver(solver, dataclasses.replace(problem, alpha=1.0)).name
-    previous = strong = None
-    last_alpha = None
-    for alpha in np.asarray(alphas, dtype=float):
-        sub = dataclasses.replace(problem, alpha=float(alpha))
-        result = None
-        if previous is not None:
-            with single_threaded_blas():
-                result = check_vertex(sub, previous.coef, previous.intercept).result
-        if result is None:
-            warm = None if previous is None else (previous.coef, previous.intercept)
-            initial = None if strong is None else (
-                strong >= alpha - _STRONG_MARGIN * (last_alpha - alpha))
-            result = None
-            if previous is not None and initial is not None and previous.unique:
-                result = _walk(sub, previous, initial | (previous.coef != 0))
-            if result is None:
-                result, name = solve_with_working_set(sub, solver, options, warm, initial)
-        else:
-            result = dataclasses.replace(result, message="previous grid value still optimal")
-        results.append(result)
-        previous, last_alpha = result, float(alpha)
-        if result.dual is not None:
-            unit = np.where(sub.penalty > 0, sub.penalty / alpha, 1.0) * sub.weight_sum
-            strong = np.abs(_correlations(sub, result.dual[: sub.n_samples])) / unit
-        else:
-            strong = None
-    return results, name
 
 
 def _walk(problem: QuantileProblem, previous: SolverResult, in_set: np.ndarray):

@@ -17,9 +17,8 @@ from sklearn_lad._vertex_check import check_vertex
 from sklearn_lad._working_set import (
     solve_with_working_set,
     use_working_set,
-    use_working_set_path,
-    working_set_path,
 )
+from sklearn_lad._working_set_path import use_working_set_path, working_set_path
 from sklearn_lad.solvers import run_solver
 
 EXACT = ["highs", "fn", "br", "irls"]
@@ -253,11 +252,11 @@ def test_path_on_working_sets_matches_the_oracle(ties):
 
 
 def test_quantile_path_and_cv_use_working_sets_when_p_is_large(monkeypatch):
-    from sklearn_lad import QuantileLassoCV, _working_set, quantile_path
+    from sklearn_lad import QuantileLassoCV, _working_set_path, quantile_path
 
     X, y = _data(n=30, p=100, seed=8)
     calls = []
-    original = _working_set.working_set_path
+    original = _working_set_path.working_set_path
 
     def spy(*args, **kwargs):
         calls.append(args[0].n_samples)
@@ -296,18 +295,18 @@ def test_sparse_path_and_vertex_check(fmt):
 
 
 def test_path_walks_the_engine_on_the_working_set(monkeypatch):
-    from sklearn_lad import _working_set
+    from sklearn_lad import _working_set_path
 
     X, y = _data(n=30, p=150, seed=10)
     walked = []
-    original = _working_set._walk
+    original = _working_set_path._walk
 
     def spy(*args):
         out = original(*args)
         walked.append(out is not None)
         return out
 
-    monkeypatch.setattr(_working_set, "_walk", spy)
+    monkeypatch.setattr(_working_set_path, "_walk", spy)
     amax = alpha_max(X, y, 0.5)
     alphas = np.geomspace(amax, amax / 20, 15)
     results, _ = working_set_path(QuantileProblem(X=X, y=y, tau=0.5), alphas, "auto", None)

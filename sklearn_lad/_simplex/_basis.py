@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.blas import dger
 from scipy.linalg.lapack import dgecon, dgetrf, dgetri
 
 from .._tolerances import HOMOTOPY_BASIS_RCOND
@@ -53,6 +54,20 @@ def _inverse(matrix: np.ndarray, rcond_min: float) -> np.ndarray | None:
     if info != 0 or not np.all(np.isfinite(inverse)):  # pragma: no cover
         return None
     return inverse
+
+
+def _minus_outer(matrix: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``matrix - outer(left, right)`` as a new array: a copy and BLAS ``dger`` on it.
+
+    ``matrix - np.outer(...)`` makes two temporaries of the matrix's size; at 500 x 500 that was
+    2-20x slower than the copy and the in-place rank-one update (the working-set path's
+    column swaps, n = 500, p = 20,000).
+    """
+    out = np.array(matrix, dtype=float, order="C")
+    if out.size:
+        # out is row-major: its transpose is the column-major matrix BLAS updates in place.
+        dger(-1.0, right, left, a=out.T, overwrite_a=True)
+    return out
 
 
 @dataclass(frozen=True)
@@ -121,7 +136,11 @@ class Basis:
         return rhs @ self.inverse
 
     def _tiny(self, pivot: float) -> bool:
-        return not abs(pivot) > PIVOT_TOL * max(1.0, float(np.abs(self.inverse).max()))
+        # The largest |entry| from the largest and the smallest entry: no |inverse| temporary
+        # (a third of replace_column's time at 500 x 500).
+        inverse = self.inverse
+        largest = max(float(inverse.max()), -float(inverse.min())) if inverse.size else 0.0
+        return not abs(pivot) > PIVOT_TOL * max(1.0, largest)
 
     def replace_row(self, position: int, row: int, values: np.ndarray) -> Basis | None:
         """Row ``rows[position]`` leaves and ``row`` (``values = A[row, cols]``) takes its place."""
@@ -143,7 +162,7 @@ class Basis:
         if self._tiny(pivot):
             return None
         v[position] -= 1.0
-        inverse = self.inverse - np.outer(v / pivot, self.inverse[position])
+        inverse = _minus_outer(self.inverse, v / pivot, self.inverse[position])
         cols = self.cols.copy()
         cols[position] = col
         return Basis(self.rows, cols, inverse, self.updates + 1)
