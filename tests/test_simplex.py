@@ -271,7 +271,7 @@ def test_light_walk_is_the_general_walk(n, weighted, scalar, monkeypatch):
     solution, basic rows, basic dual values and sides inside every piece, both ways from the
     median (n=2600: a working set smaller than n, rows outside it checked by the radius;
     ``scalar=False``: the breakpoint test in numpy, as for a large basis). Breakpoints agree
-    to rounding; where several constraints reach zero within 1e-15 of each other, or where
+    to rounding (1e-11); where several constraints reach zero within 1e-15 of each other, or where
     the general step passes a row outside the working set and steps back, one walk can make
     a piece of length 1e-12 or less that the other does not."""
     from sklearn_lad._simplex import _rowwalk
@@ -293,7 +293,9 @@ def test_light_walk_is_the_general_walk(n, weighted, scalar, monkeypatch):
             if abs(piece.end - piece.start) < 1e-9:
                 continue
             vertex, lean = piece.vertex, _piece_at(light, 0.5 * (piece.start + piece.end))
-            assert max(abs(lean.start - piece.start), abs(lean.end - piece.end)) < 1e-12
+            # Rounding drift of ~2,000 pivots between refactorisations (measured 1.01e-12 at
+            # n=2600 once the general walk refactorises on its own schedule).
+            assert max(abs(lean.start - piece.start), abs(lean.end - piece.end)) < 1e-11
             np.testing.assert_allclose(lean.beta, vertex.beta, rtol=1e-10, atol=1e-12)
             np.testing.assert_array_equal(lean.rows, vertex.Z)
             basic = basic_dual(vertex.basis, vertex.g)
