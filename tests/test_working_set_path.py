@@ -8,17 +8,7 @@ from sklearn_lad import _working_set_path, alpha_max
 from sklearn_lad._problem import QuantileProblem
 from sklearn_lad._working_set_path import working_set_path
 
-
-def _data(n=25, p=120, seed=0, ties=False):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p))
-    coef = np.zeros(p)
-    coef[:3] = [1.5, -1.0, 0.5]
-    y = X @ coef + rng.standard_t(3, n)
-    if ties:
-        X = np.round(X)
-        y = np.round(y)
-    return X, y
+from .test_working_set import _data
 
 
 def test_strong_rule_reads_x_d_off_the_certified_dual():
