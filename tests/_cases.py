@@ -73,3 +73,60 @@ def make_regression_data(n: int, p: int, seed: int = 0, noise: str = "t"):
     X = rng.standard_normal((n, p))
     eps = rng.standard_t(3, size=n) if noise == "t" else rng.laplace(size=n)
     return X, X @ np.ones(p) + eps
+
+
+# -- p >> n: the cases of issue 10's conformance item, one data set per name ---------------------
+
+def _wide_ties(rng, X, y, w, pf):
+    return np.round(X), np.round(y), w, pf  # integer data: tied residuals at every vertex
+
+
+def _wide_duplicated(rng, X, y, w, pf):
+    X = X.copy()
+    X[:, 10] = X[:, 0]  # a duplicate of a true feature: the optimal set is not a point
+    X[:, 30] = -X[:, 1]
+    X[:, 40] = 2.0 * X[:, 2]
+    return X, y, w, pf
+
+
+def _wide_zero(rng, X, y, w, pf):
+    X = X.copy()
+    X[:, [20, 21, 119]] = 0.0
+    return X, y, w, pf
+
+
+def _wide_weights(rng, X, y, w, pf):
+    return X, y, rng.uniform(0.2, 3.0, X.shape[0]), pf
+
+
+def _wide_unpenalised(rng, X, y, w, pf):
+    pf = rng.uniform(0.5, 2.0, X.shape[1])
+    pf[[0, 5, 7]] = 0.0  # a true feature and two noise features are never shrunk
+    return X, y, w, pf
+
+
+def _wide_all(rng, X, y, w, pf):
+    for change in (_wide_ties, _wide_duplicated, _wide_zero, _wide_weights, _wide_unpenalised):
+        X, y, w, pf = change(rng, X, y, w, pf)
+    return X, y, w, pf
+
+
+#: ``name -> change`` applied to the base p >> n data of :func:`wide_problem`.
+WIDE_CASES = {
+    "ties": _wide_ties, "duplicated_columns": _wide_duplicated, "zero_columns": _wide_zero,
+    "weights": _wide_weights, "penalty_factor_0": _wide_unpenalised, "all_of_them": _wide_all,
+}
+
+
+def wide_problem(case: str, fraction: float, tau: float = 0.5, fit_intercept: bool = True,
+                 n: int = 25, p: int = 120, seed: int = 0) -> QuantileProblem:
+    """A p >> n lasso problem (3 true features, t(3) noise) at ``alpha_max / fraction``."""
+    from sklearn_lad import alpha_max
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    y = X[:, :3] @ np.array([1.5, -1.0, 0.5]) + rng.standard_t(3, n)
+    X, y, w, pf = WIDE_CASES[case](rng, X, y, None, None)
+    alpha = alpha_max(X, y, tau, w, fit_intercept, pf) / fraction
+    return QuantileProblem(X=X, y=y, tau=tau, alpha=alpha, sample_weight=w,
+                           fit_intercept=fit_intercept, penalty_factor=pf)

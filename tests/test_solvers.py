@@ -15,9 +15,10 @@ from numpy.testing import assert_allclose
 from sklearn_lad import available_solvers
 from sklearn_lad._certificate import certify
 from sklearn_lad._problem import QuantileProblem
+from sklearn_lad._working_set import solve_with_working_set
 from sklearn_lad.solvers import get_solver, run_solver
 
-from ._cases import make_regression_data, problems
+from ._cases import WIDE_CASES, make_regression_data, problems, wide_problem
 
 BACKENDS = available_solvers()
 EXACT = [name for name in BACKENDS if get_solver(name).exact]
@@ -221,3 +222,50 @@ def test_sparse_column_scale_equivariance(name):
     scaled = _solve(name, QuantileProblem(X=sp.csr_matrix(X * s), y=y * 1e-12, tau=0.3,
                                           alpha=0.02, sample_weight=w * 1e100, penalty_factor=s))
     _assert_mapped(scaled, base, base.coef / s * 1e-12, base.intercept * 1e-12)
+
+
+# p >> n (n=25, p=120): every exact backend, both on the full problem (run_solver) and on the
+# route the estimators take there (feature working sets with that backend inside), against the
+# HiGHS oracle on the full problem. A setting is (alpha_max / fraction, tau, fit_intercept).
+WIDE_SETTINGS = {"amax/3": (3.0, 0.5, True), "amax/30,tau=.3": (30.0, 0.3, True),
+                 "amax/10,tau=.7,no_intercept": (10.0, 0.7, False)}
+# Known failures, found by this test (strict: a fix turns them into errors to remove here).
+# Since 067c681 (certificate: structured zero sets) irls stops at max_iter, uncertified, 1.1e-5
+# above the optimum (4.4e-3 on working sets) on this duplicated-columns problem; at amax/3 a
+# restricted irls fit of the working set warns (ConvergenceWarning) although the end point is
+# certified. Both passed at 7caa167.
+_WIDE_KNOWN = {
+    ("full", "duplicated_columns", "irls", "amax/10,tau=.7,no_intercept"),
+    ("working_set", "duplicated_columns", "irls", "amax/10,tau=.7,no_intercept"),
+    ("working_set", "duplicated_columns", "irls", "amax/3"),
+}
+_WIDE_PARAMS = [
+    pytest.param(route, case, name, setting, marks=[pytest.mark.xfail(
+        strict=True, reason="irls on duplicated columns, see _WIDE_KNOWN")]
+        if (route, case, name, setting) in _WIDE_KNOWN else [])
+    for route in ("full", "working_set") for case in sorted(WIDE_CASES) for name in EXACT
+    for setting in WIDE_SETTINGS
+]
+
+
+@pytest.mark.parametrize(("route", "case", "name", "setting"), _WIDE_PARAMS)
+def test_p_much_larger_than_n_agrees_with_oracle(route, case, name, setting):
+    problem = wide_problem(case, *WIDE_SETTINGS[setting])
+    oracle = _solve("highs", problem)
+    if route == "full":
+        result = _solve(name, problem)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # as in _solve: no inner fit may warn either
+            result, _ = solve_with_working_set(problem, name)
+    assert oracle.certified, oracle.message
+    assert result.certified, result.message
+    assert_same_optimum(result, oracle, problem)
+    # The same canonical point of the optimal set (duplicated columns: not unique).
+    scale = 1.0 + np.abs(oracle.coef).max(initial=0.0) + abs(oracle.intercept)
+    assert_allclose(result.coef, oracle.coef, atol=1e-6 * scale)
+    assert abs(result.intercept - oracle.intercept) <= 1e-6 * scale
+    assert result.unique == oracle.unique
+    zero = ~problem.X.any(axis=0)
+    assert zero.any() == (case in ("zero_columns", "all_of_them"))
+    assert np.all(result.coef[zero] == 0.0)
