@@ -21,7 +21,6 @@ Lawson, C. L. and Hanson, R. J. (1974). Solving Least Squares Problems. Prentice
 
 from __future__ import annotations
 
-import math
 import weakref
 
 import numpy as np
@@ -30,6 +29,7 @@ from scipy.linalg import lstsq, solve_triangular
 from scipy.optimize import linprog, nnls
 
 from ._design import column_max
+from ._row_block import RowBlock, independent_rows, independent_rows_of
 from ._tolerances import DUAL_AT_BOUND_RTOL, NULL_SPACE_RCOND, numerical_rank
 
 __all__ = ["RowBlock", "abs_design", "canonical_point", "column_magnitude", "independent_rows",
@@ -38,185 +38,6 @@ __all__ = ["RowBlock", "abs_design", "canonical_point", "column_magnitude", "ind
 # A face inequality violated by more than this fraction of its row's magnitude joins the working
 # set; one within it binds at the least-distance point.
 FACE_TOL = 1e-10
-
-
-def _orthogonal_rest(basis: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """``row`` minus its projection on the orthonormal rows of ``basis``, twice (one pass of
-    Gram-Schmidt loses orthogonality)."""
-    rest = row - basis.T @ (basis @ row)
-    return rest - basis.T @ (basis @ rest)
-
-
-def independent_rows(rows: np.ndarray, index: np.ndarray, limit: int | None = None) -> np.ndarray:
-    """The first (at most ``limit``) linearly independent rows, in the given order.
-
-    Greedy Gram-Schmidt with a second orthogonalisation pass; the orthonormal basis is filled
-    in place (no copy per row kept). Returns the entries of ``index`` for the rows kept.
-    """
-    m, q = rows.shape
-    limit = q if limit is None else min(limit, q)
-    basis = np.zeros((min(limit, m), q))
-    norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
-    chosen: list[int] = []
-    for i in range(m):
-        rest = _orthogonal_rest(basis[: len(chosen)], rows[i])
-        norm = math.sqrt(float(rest @ rest))
-        if norm > 1e-9 * max(float(norms[i]), 1e-300):
-            basis[len(chosen)] = rest / norm
-            chosen.append(i)
-            if len(chosen) == limit:
-                break
-    return np.asarray(index, dtype=np.intp)[np.asarray(chosen, dtype=np.intp)]
-
-
-class RowBlock:
-    """Rows ``index`` of an augmented design (``RowDesign``), split by their structure.
-
-    A penalty pseudo-row is a *unit row* ``s e_j``: it pins coefficient ``j`` and enters ``A'd``
-    in column ``j`` alone. Kept as (column, sign) pairs, only the *dense* rows (observations,
-    extra rows, dropped pseudo-rows, which are zero) are formed, and every factorisation works
-    on the dense rows and the columns no unit row pins: with ``p >> n`` the zero set of a lasso
-    vertex holds thousands of pseudo-rows but few observations, and ``A_Z`` as a dense
-    ``q x q`` matrix would make the certificate ``O(q^3)``.
-
-    Parameters
-    ----------
-    aug : RowDesign
-    index : array-like of int
-        Rows of ``aug``.
-
-    Attributes
-    ----------
-    index : ndarray of int
-    unit, dense : ndarray of int
-        Positions (into ``index``) of the unit and of the dense rows.
-    unit_col : ndarray of int
-        Column of ``A`` of each unit row; ``unit_sign`` its sign (+-1).
-    rows : ndarray of shape (len(dense), n_columns)
-        The dense rows.
-    """
-
-    def __init__(self, aug, index) -> None:
-        index = np.asarray(index, dtype=np.intp).ravel()
-        n, k = aug.n_samples, aug.penalized.size
-        self.index, self.q = index, aug.n_columns
-        if k == 0:  # no pseudo-rows (the usual unpenalised fit): every row is dense
-            self.unit = self.unit_col = np.empty(0, dtype=np.intp)
-            self.unit_sign = np.empty(0)
-            self.dense = np.arange(index.size)
-            self.rows = aug.rows(index)
-            return
-        pos = index - n
-        col = np.full(index.size, -1, dtype=np.intp)
-        pseudo = np.flatnonzero((pos >= 0) & (pos < 2 * k))
-        col[pseudo] = aug.penalized[pos[pseudo] % k]
-        unit = col >= 0
-        self.unit = np.flatnonzero(unit)
-        self.unit_col = aug.offset + col[unit]
-        self.unit_sign = np.where(pos[unit] < k, 1.0, -1.0)
-        self.dense = np.flatnonzero(~unit)
-        self.rows = aug.rows(index[self.dense])
-
-    @property
-    def size(self) -> int:
-        """Number of rows."""
-        return self.index.size
-
-    def pinned(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(columns, positions)``: the columns unit rows pin, and each one's first unit row."""
-        cols, first = np.unique(self.unit_col, return_index=True)
-        return cols, self.unit[first]
-
-    def matvec(self, beta: np.ndarray) -> np.ndarray:
-        """``A_Z @ beta``."""
-        out = np.empty(self.size)
-        out[self.dense] = self.rows @ beta
-        out[self.unit] = self.unit_sign * beta[self.unit_col]
-        return out
-
-    def abs_matvec(self, abs_beta: np.ndarray) -> np.ndarray:
-        """``|A_Z| @ abs_beta``."""
-        out = np.empty(self.size)
-        out[self.dense] = np.abs(self.rows) @ abs_beta
-        out[self.unit] = abs_beta[self.unit_col]
-        return out
-
-    def times(self, matrix: np.ndarray) -> np.ndarray:
-        """``A_Z @ matrix`` for a ``(n_columns, r)`` matrix."""
-        out = np.empty((self.size, matrix.shape[1]))
-        out[self.dense] = self.rows @ matrix
-        out[self.unit] = self.unit_sign[:, None] * matrix[self.unit_col]
-        return out
-
-    def rmatvec(self, d: np.ndarray, absolute: bool = False) -> np.ndarray:
-        """``A_Z' d`` (``|A_Z|' d`` with ``absolute``) for ``d`` of length ``len(index)``."""
-        rows = np.abs(self.rows) if absolute else self.rows
-        out = rows.T @ d[self.dense]
-        unit = d[self.unit] if absolute else self.unit_sign * d[self.unit]
-        np.add.at(out, self.unit_col, unit)
-        return out
-
-
-def independent_rows_of(aug, index, limit: int | None = None) -> np.ndarray:
-    """:func:`independent_rows` for rows of an augmented design, exploiting its unit rows.
-
-    The same greedy choice in the given order, with the orthonormal basis kept on the columns
-    no accepted unit row pins: a unit row ``e_j`` is independent when ``1 - ||B e_j||^2`` is
-    not ~0, and accepting it zeroes column ``j`` of the basis and re-orthonormalises it by a
-    rank-one correction. Cost ``O(m r q)`` for ``r`` accepted dense rows, where Gram-Schmidt
-    on the dense rows of ``A`` costs ``O(m q^2)`` once thousands of pseudo-rows are among them.
-    """
-    block = RowBlock(aug, index)
-    q = block.q
-    if block.unit.size == 0:
-        return independent_rows(block.rows, block.index, limit)
-    limit = q if limit is None else min(limit, q)
-    is_unit = np.zeros(block.size, dtype=bool)
-    is_unit[block.unit] = True
-    where = np.zeros(block.size, dtype=np.intp)
-    where[block.unit] = np.arange(block.unit.size)
-    where[block.dense] = np.arange(block.dense.size)
-    basis = np.zeros((min(limit, block.dense.size), q))
-    free = np.ones(q)
-    chosen: list[int] = []
-    r = 0
-    for i in range(block.size):
-        if is_unit[i]:
-            j = int(block.unit_col[where[i]])
-            if free[j] == 0.0 or not _accept_unit(basis[:r], j):
-                continue
-            free[j] = 0.0
-        else:
-            row = block.rows[where[i]]
-            rest = _orthogonal_rest(basis[:r], row * free)
-            norm = math.sqrt(float(rest @ rest))
-            if not norm > 1e-9 * max(math.sqrt(float(row @ row)), 1e-300):
-                continue
-            basis[r] = rest / norm
-            r += 1
-        chosen.append(i)
-        if len(chosen) == limit:
-            break
-    return block.index[np.asarray(chosen, dtype=np.intp)]
-
-
-def _accept_unit(basis: np.ndarray, j: int) -> bool:
-    """Whether ``e_j`` is independent of the orthonormal rows ``basis``; if so, column ``j`` of
-    ``basis`` is zeroed and its rows made orthonormal again (in place)."""
-    b = basis[:, j].copy()
-    nb = float(b @ b)
-    if not 1.0 - nb > 1e-18:
-        return False
-    if nb == 0.0:
-        return True
-    basis[:, j] = 0.0
-    if 1.0 - nb > 1e-4:
-        # (B - b e_j') has Gram matrix I - b b', whose inverse square root is I + c b b'.
-        c = (1.0 / np.sqrt(1.0 - nb) - 1.0) / nb
-        basis += c * np.outer(b, b @ basis)
-    else:  # nearly dependent: a fresh orthonormalisation is more accurate
-        basis[:] = np.linalg.qr(basis.T)[0].T
-    return True
 
 
 def _svd_solve(matrix: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
