@@ -229,20 +229,11 @@ def test_sparse_column_scale_equivariance(name):
 # HiGHS oracle on the full problem. A setting is (alpha_max / fraction, tau, fit_intercept).
 WIDE_SETTINGS = {"amax/3": (3.0, 0.5, True), "amax/30,tau=.3": (30.0, 0.3, True),
                  "amax/10,tau=.7,no_intercept": (10.0, 0.7, False)}
-# Known failures, found by this test (strict: a fix turns them into errors to remove here).
-# Since 067c681 (certificate: structured zero sets) irls stops at max_iter, uncertified, 1.1e-5
-# above the optimum (4.4e-3 on working sets) on this duplicated-columns problem; at amax/3 a
-# restricted irls fit of the working set warns (ConvergenceWarning) although the end point is
-# certified. Both passed at 7caa167.
-_WIDE_KNOWN = {
-    ("full", "duplicated_columns", "irls", "amax/10,tau=.7,no_intercept"),
-    ("working_set", "duplicated_columns", "irls", "amax/10,tau=.7,no_intercept"),
-    ("working_set", "duplicated_columns", "irls", "amax/3"),
-}
+# irls on duplicated_columns failed here from 067c681 to 02568ba (a duplicate's pseudo-row taken
+# as independent made every exchange basis singular: max_iter, uncertified); tests/test_row_block.py
+# pins the cause.
 _WIDE_PARAMS = [
-    pytest.param(route, case, name, setting, marks=[pytest.mark.xfail(
-        strict=True, reason="irls on duplicated columns, see _WIDE_KNOWN")]
-        if (route, case, name, setting) in _WIDE_KNOWN else [])
+    (route, case, name, setting)
     for route in ("full", "working_set") for case in sorted(WIDE_CASES) for name in EXACT
     for setting in WIDE_SETTINGS
 ]
