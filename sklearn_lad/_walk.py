@@ -46,6 +46,10 @@ __all__ = ["RestrictedWalk", "reindexed", "walk"]
 #: rounds take over, and simplex steps allowed per restricted engine.
 _WALK_ROUNDS = 4
 _WALK_STEPS = 100_000
+#: With violated features, the nearly tight ones (``|X_j'd| >= (1 - _JOIN_SLACK) lambda_j``)
+#: join ``W`` too (n = 500, p = 20,000 path: 72 rounds for 48 grid values instead of 81,
+#: 6,161 simplex steps instead of 6,202; 0.1 measured the same as 0.03).
+_JOIN_SLACK = 0.03
 
 
 def _gather(X, features: np.ndarray, old=None, kept=None):
@@ -146,7 +150,6 @@ class RestrictedWalk:
         moved.vertex = reindexed(moved.homotopy.engine, self.vertex,
                                  np.concatenate([np.arange(off), off + kept]),
                                  columns[:, kept.size:])
-        moved.homotopy.steps = self.homotopy.steps
         return moved
 
     def solve(self, problem: QuantileProblem) -> tuple[SolverResult | None, RestrictedWalk]:
@@ -160,6 +163,9 @@ class RestrictedWalk:
         for _ in range(_WALK_ROUNDS):
             homotopy = walk.homotopy
             before = homotopy.steps
+            # A budget per round, as for an engine built afresh (this one may have walked
+            # earlier grid values).
+            homotopy.max_steps = before + _WALK_STEPS
             vertex = homotopy.advance(walk.vertex, problem.alpha, 3 * homotopy.q + 30)
             steps += homotopy.steps - before
             if vertex is None:
@@ -171,10 +177,10 @@ class RestrictedWalk:
             if check.xtd is None:
                 return None, walk
             slack = bound - np.abs(check.xtd)
-            violated = ~walk.in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)
-            if not violated.any():
+            outside = ~walk.in_set
+            if not np.any(outside & (slack <= WORKING_SET_DUAL_RTOL * bound)):
                 return None, walk
-            walk = walk.moved_to(walk.in_set | violated)
+            walk = walk.moved_to(walk.in_set | (outside & (slack <= _JOIN_SLACK * bound)))
         return None, walk
 
     def certify(self, problem: QuantileProblem) -> VertexCheck:
