@@ -28,6 +28,8 @@ __all__ = ["use_working_set_path", "working_set_path"]
 
 #: The path starts ``W`` at ``|X_j'd_prev| >= alpha - _STRONG_MARGIN (alpha_prev - alpha)``
 #: (1: the sequential strong rule); 0.25-1 measured within 10% of each other in Newton flops.
+#: For the walk (n = 500, p = 20,000): 0.25 and 0.5 took 6,855 and 6,753 simplex steps to
+#: 1's 6,202 (more rounds); 1.5-2 within the timing noise of 1, 3 slower (a wider W).
 _STRONG_MARGIN = 1.0
 
 
