@@ -40,12 +40,13 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ._objective import quantile_objective
 from ._problem import QuantileProblem, SolverResult, pseudo_row_duals
 from ._simplex import basic_dual, dual_at_bounds
 from ._tolerances import HOMOTOPY_STRICT_DUAL_RTOL, is_zero_residual, residual_scale
 from ._vertex_basis import factor_basis
 
-__all__ = ["VertexCheck", "check_vertex"]
+__all__ = ["VertexCheck", "check_basis", "check_vertex"]
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,14 @@ class VertexCheck:
     vertex: tuple[np.ndarray, float] | None = None
 
 
-def _active_columns(problem: QuantileProblem, features: np.ndarray):
+def _active_columns(problem: QuantileProblem, features: np.ndarray, columns=None):
     """``[1, X[:, features]]`` (``n x |E|``): dense for a dense ``X``, CSC for a sparse one.
 
     A sparse ``X`` stays sparse: at ``p >> n`` the vertex can have thousands of non-zeros, and a
-    dense ``n x |E|`` copy would cost more than everything else in the test.
+    dense ``n x |E|`` copy would cost more than everything else in the test. ``columns``:
+    ``X[:, features]`` when the caller holds it.
     """
-    X = problem.X[:, features]
+    X = problem.X[:, features] if columns is None else columns
     if sp.issparse(X):
         if problem.fit_intercept:
             X = sp.hstack([sp.csc_array(np.ones((problem.n_samples, 1))), X])
@@ -150,12 +152,59 @@ def check_vertex(problem: QuantileProblem, coef: np.ndarray, intercept: float) -
     (True, True)
     """
     coef = np.asarray(coef, dtype=float)
-    lam = problem.penalty * problem.weight_sum
-    free = lam <= 0
+    free = problem.penalty <= 0
     rounded = _round(problem, coef, float(intercept), free)
     if rounded is None:
         return VertexCheck(None, None)
-    features, A, zero = rounded
+    return _check(problem, *rounded)
+
+
+def check_basis(problem: QuantileProblem, features: np.ndarray, rows: np.ndarray,
+                columns=None) -> VertexCheck:
+    """Whether the vertex interpolating ``rows`` on ``features`` is the unique optimum.
+
+    :func:`check_vertex` without the rounding: the basis is known (a simplex vertex's), so no
+    residual is computed to find it. The test is the same, on a fresh factorisation.
+
+    Parameters
+    ----------
+    problem : QuantileProblem
+        A penalised problem.
+    features : ndarray of int
+        The vertex's active features (every unpenalised one among them).
+    rows : ndarray of int
+        The observations it interpolates, as many as ``features`` plus the intercept.
+    columns : ndarray or sparse matrix, optional
+        ``X[:, features]``, when the caller holds it (gathered from ``X`` otherwise).
+
+    Returns
+    -------
+    VertexCheck
+        As :func:`check_vertex`'s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lad._problem import QuantileProblem
+    >>> X = np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [4.0, 2.0], [5.0, 1.0]])
+    >>> y = np.array([1.1, 2.3, 2.9, 4.2, 5.1])
+    >>> problem = QuantileProblem(X=X, y=y, tau=0.5, alpha=1.0)
+    >>> check = check_basis(problem, np.array([], dtype=int), np.array([2]))
+    >>> check.result.intercept, check.result.coef  # the median, unique at this alpha
+    (2.9, array([0., 0.]))
+    """
+    features = np.asarray(features, dtype=np.intp)
+    rows = np.asarray(rows, dtype=np.intp)
+    A = _active_columns(problem, features, columns)
+    if rows.size != A.shape[1]:
+        return VertexCheck(None, None)
+    return _check(problem, features, A, rows)
+
+
+def _check(problem: QuantileProblem, features, A, zero) -> VertexCheck:
+    """The test of :func:`check_vertex` on the basis ``(zero, [intercept,] features)``."""
+    lam = problem.penalty * problem.weight_sum
+    free = lam <= 0
     basis = factor_basis(zero, np.arange(A.shape[1]), A[zero])
     if basis is None:
         return VertexCheck(None, None)
@@ -191,10 +240,18 @@ def check_vertex(problem: QuantileProblem, coef: np.ndarray, intercept: float) -
         return VertexCheck(None, xtd, features, (full, out_intercept))
     return VertexCheck(SolverResult(
         coef=full + 0.0, intercept=out_intercept + 0.0,
-        objective=problem.objective(full, out_intercept), gap=0.0,
-        message="optimal vertex (working-set basis dual certificate)", certified=True,
+        objective=_objective(problem, features, A[:, off:], beta[off:], out_intercept),
+        gap=0.0, message="optimal vertex (working-set basis dual certificate)", certified=True,
         unique=True, basis=np.sort(zero), dual=_augmented_dual(problem, d, xtd, lam),
     ), xtd, features)
+
+
+def _objective(problem: QuantileProblem, features, X_E, coef_E, intercept: float) -> float:
+    """The objective at a point whose non-zeros are on ``features``: on those columns only
+    (the product over every feature cost as much as the test's ``X'd``)."""
+    factor = None if problem.penalty_factor is None else problem.penalty_factor[features]
+    return quantile_objective(X_E, problem.y, coef_E, intercept, problem.tau, problem.alpha,
+                              problem.sample_weight, factor)
 
 
 def _augmented_dual(problem: QuantileProblem, d: np.ndarray, xtd: np.ndarray, lam) -> np.ndarray:

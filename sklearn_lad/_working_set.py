@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 
 from ._design import single_threaded_blas
-from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult, pseudo_row_duals
 from ._scaling import equilibrate
 from ._tolerances import WORKING_SET_DUAL_RTOL
 from ._vertex_check import check_vertex
+from ._walk import walk
 from ._wide_normal import woodbury_normal
 from .solvers._base import resolve_solver, run_solver
 from .solvers._interior_point import solve_exact
@@ -60,10 +60,6 @@ _MAX_ADD = 500
 #: Zero features of ``W`` with ``|X_j'd| >= (1 - _KEEP_SLACK) lambda_j`` survive the pruning:
 #: 0.2-0.5 took half the rounds of 0-0.05 (n = 200, p = 2,000, alpha_max/5 and /10).
 _KEEP_SLACK = 0.3
-#: Restricted-walk rounds per grid value, and simplex steps allowed in each, before the
-#: interior-point rounds take over.
-_WALK_ROUNDS = 4
-_WALK_STEPS = 100_000
 #: Minimum growth of ``W`` per round, as a fraction of its size.
 _GROWTH = 0.1
 #: Screening rounds (:func:`_screening_rounds`, cold interior-point fits only). Their restricted
@@ -373,13 +369,14 @@ def solve_with_working_set(
 
 
 def _walk_violators(problem, check, in_set, slack, bound) -> SolverResult | None:
-    """The failed vertex moved by simplex steps on ``W`` and its few violators (:func:`_walk`);
+    """The failed vertex moved by simplex steps on ``W`` and its few violators
+    (:func:`~sklearn_lad._walk.walk`);
     ``None`` when there are too many of them or the steps do not end at a certified vertex."""
     violated = ~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)
     if check.vertex is None or np.count_nonzero(violated) > _WALK_MAX_VIOLATED:
         return None
     start = SolverResult(coef=check.vertex[0], intercept=check.vertex[1], objective=np.nan)
-    return _walk(problem, start, in_set | violated)
+    return walk(problem, start, in_set | violated)[0]
 
 
 def _screening_rounds(problem: QuantileProblem, in_set: np.ndarray) -> tuple[np.ndarray, int]:
@@ -461,41 +458,3 @@ def _certified_rounds(problem, solver, options, in_set, start) -> tuple[SolverRe
         start = (coef, result.intercept)
     # The restricted fits did not certify (or too many rounds): the full problem decides.
     return run_solver(solver, problem, options, start)
-
-
-def _walk(problem: QuantileProblem, previous: SolverResult, in_set: np.ndarray):
-    """The previous grid value's vertex moved to ``problem.alpha`` by simplex steps on ``W``.
-
-    The engine's steps (:class:`~sklearn_lad._homotopy.Homotopy`) on the problem restricted to
-    ``W`` cost ``O(n |W|)``; the end vertex is tested on the full problem
-    (:func:`check_vertex`), violated features join ``W`` and the walk resumes from there.
-    ``None`` when the engine gives up or the test cannot decide: the rounds of
-    :func:`solve_with_working_set` take over.
-    """
-    bound = problem.penalty * problem.weight_sum
-    in_set = in_set | (problem.penalty <= 0)
-    coef, intercept = previous.coef, previous.intercept
-    with single_threaded_blas():
-        for _ in range(_WALK_ROUNDS):
-            features = np.flatnonzero(in_set)
-            homotopy = Homotopy(_restricted(problem, features), max_steps=_WALK_STEPS)
-            vertex = homotopy.vertex_from_point(coef[features], intercept)
-            if vertex is not None:
-                vertex = homotopy.advance(vertex, problem.alpha, 3 * homotopy.q + 30)
-            if vertex is None:
-                return None
-            moved = homotopy.result(vertex, homotopy.steps)
-            coef = np.zeros(problem.n_features)
-            coef[features] = moved.coef
-            intercept = moved.intercept
-            check = check_vertex(problem, coef, intercept)
-            if check.result is not None:
-                return dataclasses.replace(check.result, n_iter=homotopy.steps)
-            if check.xtd is None:
-                return None
-            slack = bound - np.abs(check.xtd)
-            violated = ~in_set & (slack <= WORKING_SET_DUAL_RTOL * bound)
-            if not violated.any():
-                return None
-            in_set = in_set | violated
-    return None
