@@ -72,9 +72,32 @@ def steepest_edge(vertex: Vertex, slack: np.ndarray, scale: np.ndarray) -> int:
     if not on_rows.all():
         k = vertex.inactive.size
         which = vertex.inactive[(violated[~on_rows] - 2 * nz) % k]
-        moved = inverse @ vertex.rows_Z[:, which] if nz else np.zeros((0, which.size))
-        lengths[~on_rows] = np.sqrt(1.0 + np.einsum("ij,ij->j", moved, moved))
+        lengths[~on_rows] = np.sqrt(1.0 + _column_weights(vertex, which))
     return int(violated[np.argmin(slack[violated] / lengths)])
+
+
+def _column_weights(vertex: Vertex, which: np.ndarray) -> np.ndarray:
+    """``||B^-1 A[Z] e_j||^2`` of the inactive columns ``which``.
+
+    From the vertex's updated weights (:mod:`._pivot`) where known. The first time one is not
+    (a vertex built from scratch) every inactive column's is computed and kept there (a cache:
+    the values are the same whoever asks first): one product with many columns costs less
+    than a few columns at each of the next steps.
+    """
+    inverse, weights = vertex.basis.inverse, vertex.weights
+    if weights is None:
+        fresh = which
+    else:
+        known = weights[which]
+        if not np.isnan(known).any():
+            return known
+        fresh = vertex.inactive[np.isnan(weights[vertex.inactive])]
+    moved = inverse @ vertex.rows_Z[:, fresh] if vertex.Z.size else np.zeros((0, fresh.size))
+    lengths = np.einsum("ij,ij->j", moved, moved)
+    if weights is None:
+        return lengths
+    weights[fresh] = lengths
+    return weights[which]
 
 
 def first_zero(constraints: tuple, t: float, target: float) -> tuple[float, int]:

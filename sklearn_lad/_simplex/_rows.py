@@ -125,3 +125,7 @@ class WorkingSet:
     def matvec(self, beta: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``A[index] @ beta`` for a ``beta`` that is zero outside the columns ``cols``."""
         return self.design.fitted(beta, cols)
+
+    def matvec_at(self, beta: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """``A[index[positions]] @ beta`` for a few positions of the working set."""
+        return self.design.rows(positions) @ beta
