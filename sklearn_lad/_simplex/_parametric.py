@@ -258,7 +258,14 @@ class ParametricSimplex:
         Z, E = basis.rows, basis.cols
         pen = self.costs.penalty
         cost = np.stack([pen[0] * csign, pen[1] * csign])
-        a = basic_dual(basis, g, cost)  # (2, |Z|): d_Z(t) = a[0] + t a[1]
+        if isinstance(weights, Pending) and weights.fold is not None:
+            # basic_dual's solve, with the edge weights' vector along (one pass over B^-1).
+            v = weights.fold[0]
+            solved = np.concatenate([cost.take(E, axis=1) - g.take(E, axis=1), v[None]])
+            solved = basis.solve_transpose(solved)
+            a, solved = solved[:2], solved[2]
+        else:
+            a, solved = basic_dual(basis, g, cost), None  # (2, |Z|): d_Z(t) = a[0] + t a[1]
         in_E = np.zeros(self.q, dtype=bool)
         in_E[E] = True
         inactive = np.flatnonzero(~in_E)
@@ -267,7 +274,7 @@ class ParametricSimplex:
         # this method at |Z| = 500, q = 950 (working-set path, n = 500, p = 20,000). A pending
         # update of the edge weights shares the pass over A[Z].
         if isinstance(weights, Pending):
-            product = weights.product(np.concatenate([a, weights.left]), rows_Z)
+            product = np.concatenate([a, weights.rows(solved)]) @ rows_Z
             weights = weights.complete(product[2:])
             product = product[:2]
         else:

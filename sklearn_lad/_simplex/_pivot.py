@@ -51,8 +51,6 @@ UPDATE_FROM = 64
 # (:func:`_fresh_enough`): this much is tolerated, for at most PROBES times the schedule.
 DRIFT = 1e-11
 PROBES = 4
-# Columns of A[Z] per product in Pending.product (497 x 128 doubles: half a megabyte).
-CHUNK = 128
 
 
 def edge(index: int, nz: int, inactive: np.ndarray) -> tuple[Event, int, float]:
@@ -105,20 +103,21 @@ class Pending:
     them aligned with the new ``A[Z]``'s rows, ``extra`` what the change of ``A[Z]`` adds.
     """
 
-    def __init__(self, weights, left, f_norm2: float, extra=None) -> None:
+    def __init__(self, weights, left, f_norm2: float, extra=None, fold=None) -> None:
         self.weights, self.left, self.f_norm2, self.extra = weights, left, f_norm2, extra
+        self.fold = fold
 
-    @staticmethod
-    def product(left: np.ndarray, rows_Z: np.ndarray) -> np.ndarray:
-        """``left @ rows_Z`` for a few rows ``left``, ``CHUNK`` columns of ``rows_Z`` at a time.
+    def rows(self, solved: np.ndarray | None) -> np.ndarray:
+        """``left``, given ``solved = v' B'^{-1}`` (the new inverse) when :attr:`fold` is set.
 
-        OpenBLAS reads ``rows_Z`` about once per row of ``left`` in one product: four rows
-        took 2.5x two rows' time at 500 x 960; in chunks that stay in the cache, 1.5x.
+        A column replacement's ``f' B^{-1} = (M[r] - v' M) / v_r`` needs a pass over the old
+        inverse ``M``; with ``M' = M - (v - e_r) M[r] / v_r``, ``v' M = v' M' + ((v'v - v_r) /
+        v_r) M[r]``, and ``v' M'`` rides along with the new vertex's dual values' solve.
         """
-        out = np.empty((left.shape[0], rows_Z.shape[1]))
-        for start in range(0, rows_Z.shape[1], CHUNK):
-            np.matmul(left, rows_Z[:, start:start + CHUNK], out=out[:, start:start + CHUNK])
-        return out
+        if self.fold is not None:
+            v, row, vr = self.fold
+            self.left[1] = (row - solved - ((float(v @ v) - vr) / vr) * row) / vr
+        return self.left
 
     def complete(self, product: np.ndarray) -> np.ndarray:
         """``w + 2 c (f'T) + c^2 ||f||^2`` from ``product = left @ A[Z]`` (new)."""
@@ -135,9 +134,11 @@ def _column_weights(weights, inverse, position: int, v: np.ndarray):
     vr = float(v[position])
     if vr == 0.0:
         return None
-    row = inverse[position]
+    row = inverse[position].copy()  # the inverse may be updated in place next
     f_norm2 = (float(v @ v) - 2.0 * vr + 1.0) / (vr * vr)
-    return Pending(weights, np.stack([row, (row - v @ inverse) / vr]), f_norm2)
+    left = np.empty((2, row.size))
+    left[0] = row
+    return Pending(weights, left, f_norm2, fold=(v, row, vr))
 
 
 def _row_weights(weights, inverse, rows_Z, E, position: int, row: np.ndarray):
