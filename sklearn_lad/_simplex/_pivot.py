@@ -1,4 +1,10 @@
-"""One pivot of the parametric simplex: the basis, the basic rows and the edges' lengths.
+"""One step's pivot in the parametric simplex: the basis, the basic rows, the edges' lengths.
+
+:func:`pivot` updates the basis and ``A[Z]`` (in place when the caller owns them: the vertices
+:meth:`~sklearn_lad._simplex.ParametricSimplex.advance` makes for itself, after
+:func:`private` copied the one it was given) and factorises afresh when an updated inverse has
+drifted (:func:`_fresh_enough`); :func:`edge_direction` is how the residuals move along an edge,
+computed on the non-basic rows only when the basis holds most rows.
 
 A pivot changes the basis ``B = A[Z][:, E]`` by one of four rank-one changes (a row replaces a
 row, a column replaces a column, a row and a column enter or leave together:

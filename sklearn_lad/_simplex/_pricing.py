@@ -1,8 +1,10 @@
 """Pricing of the parametric simplex: which violated dual constraint's edge to leave along.
 
 Steepest edge (Goldfarb & Reid 1977) with partial pricing: the violation per unit length of the
-edge in ``beta``, computed for the most violated constraints only; and the ratio test in the
-parameter, :func:`first_zero`: where the next dual constraint reaches zero.
+edge in ``beta``, for the most violated constraints only; on large bases the inactive columns'
+lengths come from :attr:`Vertex.weights`, kept by Goldfarb & Reid's update (:mod:`._pivot`), not
+computed per step. And the ratio test in the parameter, :func:`first_zero`: where the next dual
+constraint reaches zero.
 
 Goldfarb, D. and Reid, J. K. (1977). A practicable steepest-edge simplex algorithm.
 Mathematical Programming 12(1), 361-371.
