@@ -9,6 +9,7 @@ from sklearn_lad._simplex import (
     Event,
     ObservationRows,
     ParametricSimplex,
+    _basis,
     _pivot,
 )
 from sklearn_lad._simplex._pivot import Pending, edge_direction, pivot
@@ -53,7 +54,8 @@ def test_updated_edge_weights_are_the_exact_lengths(kind):
                                _exact_weights(new, new_rows), rtol=1e-10, atol=1e-12)
 
 
-def test_owned_pivots_update_in_place_and_others_do_not():
+def test_owned_pivots_update_in_place_and_others_do_not(monkeypatch):
+    monkeypatch.setattr(_basis, "IN_PLACE_FROM", 0)  # a small basis, to be in place anyway
     rng = np.random.default_rng(1)
     A = rng.normal(size=(10, 8))
     Z, E = np.arange(4), np.arange(4)
@@ -71,7 +73,8 @@ def test_owned_pivots_update_in_place_and_others_do_not():
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_overwritten_updates_match_copies(order):
+def test_overwritten_updates_match_copies(order, monkeypatch):
+    monkeypatch.setattr(_basis, "IN_PLACE_FROM", 0)
     rng = np.random.default_rng(2)
     A = rng.normal(size=(9, 6))
     base = Basis.factor(np.arange(5), np.arange(5), A[:5, :5])
