@@ -36,7 +36,8 @@ RCOND = HOMOTOPY_BASIS_RCOND
 PIVOT_TOL = 1e-10
 # Rank-one updates between two factorisations from scratch (rounding drift).
 REFRESH_EVERY = 20
-# A row replacement asked to overwrite does so from this basis size on (BLAS dger in place).
+# A row replacement asked to overwrite does so from this basis size on (BLAS dger in place),
+# and updates keep a bound on the inverse's largest entry (Basis.largest).
 IN_PLACE_FROM = 128
 
 
@@ -166,10 +167,11 @@ class Basis:
         return not abs(pivot) > PIVOT_TOL * max(1.0, largest), largest
 
     @staticmethod
-    def _bound(largest: float, left: np.ndarray, right: np.ndarray) -> float:
-        """A bound on the largest entry of ``inverse - outer(left, right)``."""
-        if not left.size:
-            return largest
+    def _bound(largest: float, left: np.ndarray, right: np.ndarray) -> float | None:
+        """A bound on the largest entry of ``inverse - outer(left, right)``; ``None`` on a
+        small basis, whose maximum costs less than the bound's four reductions."""
+        if left.size < IN_PLACE_FROM:
+            return None
         return largest + float(np.abs(left).max()) * float(np.abs(right).max())
 
     def replace_row(self, position: int, row: int, values: np.ndarray,
