@@ -196,7 +196,8 @@ class Basis:
             inverse = self.inverse - left[:, None] * u
         rows = self.rows.copy()
         rows[position] = row
-        return Basis(rows, self.cols, inverse, self.updates + 1, self._bound(largest, left, u))
+        bound = None if u.size < IN_PLACE_FROM else self._bound(largest, left, u)
+        return Basis(rows, self.cols, inverse, self.updates + 1, bound)
 
     def replace_column(self, position: int, col: int, values: np.ndarray,
                        overwrite: bool = False, solved=None) -> Basis | None:
