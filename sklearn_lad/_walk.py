@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from ._design import single_threaded_blas
 from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult
-from ._simplex import Basis, ParametricSimplex, Vertex, basic_dual
+from ._simplex import ParametricSimplex, Vertex, basic_dual
 from ._tolerances import WORKING_SET_DUAL_RTOL
 from ._vertex_check import VertexCheck, check_basis
 
@@ -219,7 +219,7 @@ def reindexed(engine: ParametricSimplex, vertex: Vertex, kept: np.ndarray, added
     E = position[vertex.E]
     if np.any(E < 0):
         raise ValueError("Every active column must be kept.")
-    basis = Basis(vertex.Z, E, vertex.basis.inverse, vertex.basis.updates)
+    basis = dataclasses.replace(vertex.basis, cols=E)  # the same factorisation, renumbered
     Z_rows = added[vertex.Z]
     rows_Z = np.hstack([vertex.rows_Z[:, kept],
                         Z_rows.toarray() if sp.issparse(Z_rows) else Z_rows])
@@ -256,9 +256,15 @@ def reindexed(engine: ParametricSimplex, vertex: Vertex, kept: np.ndarray, added
         # The rows' norms change with the columns: outside a full working set the radius
         # is recomputed at the next check of every row.
         checked = (extend(vertex.checked[0]), np.inf if working.all_rows else 0.0)
+    weights = None
+    if vertex.weights is not None:
+        # The pricing's kept column lengths (Vertex.weights) follow their columns; the new
+        # columns' are not known yet (NaN: computed when first priced).
+        weights = np.full(q, np.nan)
+        weights[: kept.size] = vertex.weights[kept]
     return dataclasses.replace(
         vertex, basis=basis, rows_Z=rows_Z, beta=beta, csign=csign, g=g, inactive=inactive,
-        constraints=constraints, working=working, checked=checked,
+        constraints=constraints, working=working, checked=checked, weights=weights,
     )
 
 

@@ -55,7 +55,15 @@ def test_reindexed_vertex_is_the_vertex_built_afresh(fit_intercept, sparse, n):
     new_set = in_set.copy()
     new_set[inactive[::2]] = False  # some inactive columns leave, others join
     new_set[[31, 40, 55]] = True
+    # Kept column lengths of the pricing (Vertex.weights, large bases): dummies to follow.
+    lengths = np.arange(walk.vertex.beta.size, dtype=float)
+    walk.vertex = dataclasses.replace(walk.vertex, weights=lengths)
     moved = walk.moved_to(new_set)
+    off = walk.homotopy.rows.off
+    stay = np.flatnonzero(np.isin(walk.features, moved.features))
+    followed = lengths[np.concatenate([np.arange(off), off + stay])]
+    np.testing.assert_array_equal(moved.vertex.weights[: followed.size], followed)
+    assert np.isnan(moved.vertex.weights[followed.size:]).all()  # new columns: not known yet
     assert set(moved.features) == set(np.flatnonzero(new_set | (factor == 0)))
     old, got = walk.vertex, moved.vertex
     fresh = moved.homotopy.engine.vertex(got.Z, got.E, got.side, got.csign, got.rows_Z)

@@ -7,6 +7,9 @@
 * :mod:`._parametric`: :class:`ParametricSimplex`, the simplex method over costs affine in a
   parameter ``t`` (:class:`AffineCosts`): the alpha homotopy of the path and the tau process are
   instances of it;
+* :mod:`._pivot`: one step's pivot: the basis and ``A[Z]`` updated (in place on bases
+  :meth:`ParametricSimplex.advance` owns), the steepest-edge pricing's column lengths kept by
+  Goldfarb & Reid's update, refreshes tested for drift, the edge's direction;
 * :mod:`._rowwalk`: :func:`walk_light`, its walk through every breakpoint when no column is
   penalised (the tau process), on a basis of rows kept in a few arrays.
 
@@ -21,6 +24,8 @@ the Royal Statistical Society, Series C (Applied Statistics) 36(3), 383-393.
 Li, Y. and Zhu, J. (2008). L1-norm quantile regression. Journal of Computational and Graphical
 Statistics 17(1), 163-185.
 Koenker, R. (2005). Quantile Regression, ch. 6. Cambridge University Press.
+Goldfarb, D. and Reid, J. K. (1977). A practicable steepest-edge simplex algorithm.
+Mathematical Programming 12(1), 361-371.
 """
 
 from ._basis import Basis, basic_dual, dual_at_bounds

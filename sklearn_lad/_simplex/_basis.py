@@ -36,6 +36,9 @@ RCOND = HOMOTOPY_BASIS_RCOND
 PIVOT_TOL = 1e-10
 # Rank-one updates between two factorisations from scratch (rounding drift).
 REFRESH_EVERY = 20
+# A row replacement asked to overwrite does so from this basis size on (BLAS dger in place),
+# and updates keep a bound on the inverse's largest entry (Basis.largest).
+IN_PLACE_FROM = 128
 
 
 def _inverse(matrix: np.ndarray, rcond_min: float) -> np.ndarray | None:
@@ -56,18 +59,24 @@ def _inverse(matrix: np.ndarray, rcond_min: float) -> np.ndarray | None:
     return inverse
 
 
-def _minus_outer(matrix: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``matrix - outer(left, right)`` as a new array: a copy and BLAS ``dger`` on it.
+def _minus_outer(matrix: np.ndarray, left: np.ndarray, right: np.ndarray,
+                 overwrite: bool = False) -> np.ndarray:
+    """``matrix - outer(left, right)``: BLAS ``dger`` on a copy, or on ``matrix`` itself.
 
     ``matrix - np.outer(...)`` makes two temporaries of the matrix's size; at 500 x 500 that was
     2-20x slower than the copy and the in-place rank-one update (the working-set path's
-    column swaps, n = 500, p = 20,000).
+    column swaps, n = 500, p = 20,000). ``overwrite`` (a C-contiguous float ``matrix``) skips
+    the copy too.
     """
-    out = np.array(matrix, dtype=float, order="C")
-    if out.size:
-        # out is row-major: its transpose is the column-major matrix BLAS updates in place.
-        dger(-1.0, right, left, a=out.T, overwrite_a=True)
-    return out
+    out = matrix if overwrite else np.array(matrix, dtype=float, order="C")
+    if not out.size:
+        return out
+    # BLAS updates a column-major matrix in place: a row-major one as its transpose (a fresh
+    # factorisation's inverse is column-major, an updated one row-major). f2py copies an
+    # array of any other layout, so the result is what dger returns.
+    if out.flags.f_contiguous:
+        return dger(-1.0, left, right, a=out, overwrite_a=True)
+    return dger(-1.0, right, left, a=out.T, overwrite_a=True).T
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,11 @@ class Basis:
 
     Position ``h`` of ``rows`` is row ``h`` of ``B``, position ``k`` of ``cols`` column ``k``.
     Updates return a new ``Basis`` (``None`` when the pivot is too small, after which the
-    caller factorises afresh with :meth:`factor`); nothing is changed in place.
+    caller factorises afresh with :meth:`factor`). Nothing is changed in place unless a row or
+    column replacement is asked to ``overwrite``: the new basis then shares (and has updated)
+    this one's ``inverse``, and this one must not be used again. Only an owner that no one
+    else can observe may ask that (:meth:`ParametricSimplex.advance
+    <sklearn_lad._simplex.ParametricSimplex.advance>` on the bases it made itself).
 
     Attributes
     ----------
@@ -88,6 +101,9 @@ class Basis:
         ``B^{-1}``: its rows follow ``cols``, its columns ``rows``.
     updates : int
         Rank-one updates since the last factorisation from scratch.
+    largest : float or None
+        An upper bound on ``max |B^{-1}|`` (``None``: not known), which the pivot test of an
+        update reads before it computes the maximum itself.
 
     Examples
     --------
@@ -105,6 +121,7 @@ class Basis:
     cols: np.ndarray
     inverse: np.ndarray
     updates: int = 0
+    largest: float | None = None
 
     @classmethod
     def factor(cls, rows, cols, matrix: np.ndarray, rcond: float = RCOND) -> Basis | None:
@@ -135,47 +152,83 @@ class Basis:
         """``B^{-T} rhs`` (``rhs`` may be a stack of right-hand sides, one per row)."""
         return rhs @ self.inverse
 
-    def _tiny(self, pivot: float) -> bool:
+    def _tiny(self, pivot: float) -> tuple[bool, float | None]:
+        """Whether ``|pivot|`` is below ``PIVOT_TOL`` times the inverse's largest entry, and
+        an upper bound on that entry (``None`` when the bound alone decided)."""
+        if self.largest is not None and abs(pivot) > PIVOT_TOL * max(1.0, self.largest):
+            # Above the tolerance against a bound on the largest entry, so above it against
+            # the entry itself: the same answer without a pass over the inverse (as costly
+            # as the update at |Z| = 500).
+            return False, self.largest
         # The largest |entry| from the largest and the smallest entry: no |inverse| temporary
         # (a third of replace_column's time at 500 x 500).
         inverse = self.inverse
         largest = max(float(inverse.max()), -float(inverse.min())) if inverse.size else 0.0
-        return not abs(pivot) > PIVOT_TOL * max(1.0, largest)
+        return not abs(pivot) > PIVOT_TOL * max(1.0, largest), largest
 
-    def replace_row(self, position: int, row: int, values: np.ndarray) -> Basis | None:
-        """Row ``rows[position]`` leaves and ``row`` (``values = A[row, cols]``) takes its place."""
+    @staticmethod
+    def _bound(largest: float, left: np.ndarray, right: np.ndarray) -> float | None:
+        """A bound on the largest entry of ``inverse - outer(left, right)``; ``None`` on a
+        small basis, whose maximum costs less than the bound's four reductions."""
+        if left.size < IN_PLACE_FROM:
+            return None
+        return largest + float(np.abs(left).max()) * float(np.abs(right).max())
+
+    def replace_row(self, position: int, row: int, values: np.ndarray,
+                    overwrite: bool = False) -> Basis | None:
+        """Row ``rows[position]`` leaves and ``row`` (``values = A[row, cols]``) takes its place.
+
+        ``overwrite``: update this basis's inverse in place (see the class's notes).
+        """
         u = values @ self.inverse
         pivot = float(u[position])
-        if self._tiny(pivot):
+        tiny, largest = self._tiny(pivot)
+        if tiny:
             return None
         u[position] -= 1.0
-        # The outer product by broadcasting (np.outer's arithmetic, without its wrapper).
-        inverse = self.inverse - (self.inverse[:, position] / pivot)[:, None] * u
+        left = self.inverse[:, position] / pivot
+        if overwrite and self.size >= IN_PLACE_FROM:
+            inverse = _minus_outer(self.inverse, left, u, overwrite)
+        else:
+            # The outer product by broadcasting (np.outer's arithmetic, without its wrapper):
+            # on a small basis a new array costs little, and BLAS's dger would start threads
+            # outside single_threaded_blas (n = 10,000, p = 100 path: 1.6x the time).
+            inverse = self.inverse - left[:, None] * u
         rows = self.rows.copy()
         rows[position] = row
-        return Basis(rows, self.cols, inverse, self.updates + 1)
+        bound = None if u.size < IN_PLACE_FROM else self._bound(largest, left, u)
+        return Basis(rows, self.cols, inverse, self.updates + 1, bound)
 
-    def replace_column(self, position: int, col: int, values: np.ndarray) -> Basis | None:
-        """Column ``cols[position]`` leaves and ``col`` (``values = A[rows, col]``) enters."""
-        v = self.inverse @ values
+    def replace_column(self, position: int, col: int, values: np.ndarray,
+                       overwrite: bool = False, solved=None) -> Basis | None:
+        """Column ``cols[position]`` leaves and ``col`` (``values = A[rows, col]``) enters.
+
+        ``overwrite``: update this basis's inverse in place (see the class's notes);
+        ``solved``: :meth:`solve` of ``values`` when the caller has it.
+        """
+        v = self.inverse @ values if solved is None else np.array(solved, dtype=float)
         pivot = float(v[position])
-        if self._tiny(pivot):
+        tiny, largest = self._tiny(pivot)
+        if tiny:
             return None
         v[position] -= 1.0
-        inverse = _minus_outer(self.inverse, v / pivot, self.inverse[position])
+        # dger reads the pivot row while it writes it: a copy of that row.
+        left, right = v / pivot, self.inverse[position].copy()
+        inverse = _minus_outer(self.inverse, left, right, overwrite)
         cols = self.cols.copy()
         cols[position] = col
-        return Basis(self.rows, cols, inverse, self.updates + 1)
+        return Basis(self.rows, cols, inverse, self.updates + 1,
+                     self._bound(largest, left, right))
 
     def add(self, row: int, col: int, row_values: np.ndarray, col_values: np.ndarray,
-            corner: float) -> Basis | None:
+            corner: float, solved=None) -> Basis | None:
         """Row ``row`` and column ``col`` enter together (bordering by the Schur complement).
 
         ``row_values = A[row, cols]``, ``col_values = A[rows, col]``, ``corner = A[row, col]``;
-        both are appended last.
+        both are appended last. ``solved``: :meth:`solve` of ``col_values`` if known.
         """
         m = self.size
-        bc = self.inverse @ col_values
+        bc = self.inverse @ col_values if solved is None else solved
         ab = row_values @ self.inverse
         schur = corner - ab @ col_values
         if not abs(schur) > 1e-10 * max(1.0, abs(corner) + float(np.abs(ab).max(initial=0.0))):
@@ -191,7 +244,7 @@ class Basis:
     def remove(self, row_position: int, col_position: int) -> Basis | None:
         """Row ``rows[row_position]`` and column ``cols[col_position]`` leave together."""
         pivot = float(self.inverse[col_position, row_position])
-        if self._tiny(pivot):
+        if self._tiny(pivot)[0]:
             return None
         keep_c = np.delete(np.arange(self.size), col_position)
         keep_r = np.delete(np.arange(self.size), row_position)

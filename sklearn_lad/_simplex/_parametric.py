@@ -78,6 +78,7 @@ from .._tolerances import (
 )
 from ._basis import Basis, basic_dual, dual_at_bounds
 from ._linesearch import line_minimum
+from ._pivot import UPDATE_FROM, Pending, edge, edge_direction, pivot, private
 from ._pricing import FEASIBLE, first_zero, steepest_edge
 from ._rows import ObservationRows
 from ._state import AffineCosts, Event, Piece, Vertex
@@ -99,17 +100,6 @@ REFRESH = 20
 # (n = 500, p = 20,000); that path certifies every answer on a fresh factorisation of its basis
 # (_vertex_check.py), and the rows' check (_check_all_rows) rebuilds a drifted vertex.
 REFRESH_PER = 10
-
-
-def _edge(index: int, nz: int, inactive: np.ndarray) -> tuple[Event, int, float]:
-    """The edge of violated constraint ``index``: ``(event, position or column, side)``."""
-    if index < nz:
-        return Event.ROW_LEAVES, index, 1.0          # dual above its box: residual turns > 0
-    if index < 2 * nz:
-        return Event.ROW_LEAVES, index - nz, -1.0    # below its box: residual turns < 0
-    if index < 2 * nz + inactive.size:
-        return Event.COLUMN_ENTERS, int(inactive[index - 2 * nz]), 1.0
-    return Event.COLUMN_ENTERS, int(inactive[index - 2 * nz - inactive.size]), -1.0
 
 
 class ParametricSimplex:
@@ -146,6 +136,7 @@ class ParametricSimplex:
         self.rows, self.y, self.costs = rows, y, costs
         self.n, self.q = rows.n, rows.q
         self.free = costs.free
+        self.no_columns = bool(self.free.all())  # no column ever enters or leaves
         self.rows_vary = costs.rows_vary
         # upper - lower: the slope's jump where a residual crosses zero (constant and slope).
         self.width = (costs.upper[0] - costs.lower[0],
@@ -214,7 +205,15 @@ class ParametricSimplex:
             basis, rows_Z, beta, csign, residual[working.index], side,
             bool(np.count_nonzero(small) > Z.size or tiny), self._gradient(d),
             working, scale, 0, (beta, self.rows.radius(residual, side, working)),
+            self._weights(Z.size, None),
         )
+
+    def _weights(self, size: int, weights):
+        """The edge weights a basis of ``size`` rows keeps (:mod:`._pivot`): ``weights`` (all
+        unknown if ``None``), or ``None`` on a basis too small to keep them."""
+        if size < UPDATE_FROM or self.no_columns:
+            return None
+        return np.full(self.q, np.nan) if weights is None else weights
 
     def _coefficients(self, basis: Basis, csign: np.ndarray):
         """``beta`` of the basis, its penalised signs, and whether a basic one is zero."""
@@ -254,19 +253,35 @@ class ParametricSimplex:
         return np.stack([g0, np.zeros_like(g0) if d[1] is None else self.rows.rmatvec(d[1])])
 
     def _finish(self, basis, rows_Z, beta, csign, residual, side, degenerate, g, working,
-                scale, since_refresh, checked) -> Vertex:
+                scale, since_refresh, checked, weights=None) -> Vertex:
         """The vertex with its dual constraints ``p + t q >= 0``."""
         Z, E = basis.rows, basis.cols
         pen = self.costs.penalty
         cost = np.stack([pen[0] * csign, pen[1] * csign])
-        a = basic_dual(basis, g, cost)  # (2, |Z|): d_Z(t) = a[0] + t a[1]
+        if isinstance(weights, Pending) and weights.fold is not None:
+            # basic_dual's solve, with the edge weights' vector along (one pass over B^-1).
+            v = weights.fold[0]
+            solved = np.concatenate([cost.take(E, axis=1) - g.take(E, axis=1), v[None]])
+            solved = basis.solve_transpose(solved)
+            a, solved = solved[:2], solved[2]
+        else:
+            a, solved = basic_dual(basis, g, cost), None  # (2, |Z|): d_Z(t) = a[0] + t a[1]
         in_E = np.zeros(self.q, dtype=bool)
         in_E[E] = True
         inactive = np.flatnonzero(~in_E)
         # Subgradients s_j(t) = e[0] + t e[1]; the product over every column, then the inactive
         # ones taken: gathering the inactive columns of the row-major A[Z] first cost 70% of
-        # this method at |Z| = 500, q = 950 (working-set path, n = 500, p = 20,000).
-        e = g[:, inactive] + (a @ rows_Z)[:, inactive]
+        # this method at |Z| = 500, q = 950 (working-set path, n = 500, p = 20,000). A pending
+        # update of the edge weights shares the pass over A[Z].
+        if isinstance(weights, Pending):
+            product = np.concatenate([a, weights.rows(solved)]) @ rows_Z
+            weights = weights.complete(product[2:])
+            product = product[:2]
+        else:
+            product = a @ rows_Z
+        if weights is not None:
+            weights[E] = 1.0  # an active column's B^-1 A[Z] e_j is a unit vector
+        e = g[:, inactive] + product[:, inactive]
         upper, lower = self.costs.upper, self.costs.lower
         pen_i = (pen[0][inactive], pen[1][inactive])
         p = np.concatenate([upper[0][Z] - a[0], a[0] - lower[0][Z], pen_i[0] - e[0],
@@ -280,10 +295,10 @@ class ParametricSimplex:
         col = np.abs(pen_i[0]) + np.abs(pen_i[1]) + np.abs(e[0]) + np.abs(e[1])
         scale_c = np.concatenate([width, width, col, col])
         return Vertex(basis, rows_Z, beta, residual, side, csign, degenerate, g, inactive,
-                      (p, q, scale_c), working, scale, since_refresh, checked)
+                      (p, q, scale_c), working, scale, since_refresh, checked, weights)
 
     def _moved(self, previous: Vertex, basis: Basis, rows_Z, side, csign, length: float,
-               direction: np.ndarray) -> Vertex | None:
+               direction: np.ndarray, weights=None) -> Vertex | None:
         """The vertex reached by a step of ``length`` along ``direction`` (on the working set).
 
         Residuals, sides and dual values change on the working set only (the basic observations
@@ -329,7 +344,8 @@ class ParametricSimplex:
             g = self._gradient(self._duals(side, slice(None)))
         degenerate = bool(np.count_nonzero(small) > Z.size or tiny)
         return self._finish(basis, rows_Z, beta, csign, r_w, side, degenerate, g,
-                            working, previous.scale, since, previous.checked)
+                            working, previous.scale, since, previous.checked,
+                            self._weights(Z.size, weights))
 
     # -- optimality ----------------------------------------------------------------------------
     @staticmethod
@@ -422,49 +438,18 @@ class ParametricSimplex:
                               2.0 * pen * np.abs(delta[cols])])
         return np.maximum(kinks, 0.0), inc, np.concatenate([rows, -1 - cols])
 
-    def _pivot(self, vertex: Vertex, event: Event, which: int, hit: int, side, csign):
-        """The basis, ``A[Z]`` and signs after the pivot: ``which`` leaves or enters, ``hit``
-        (a row, or ``-1 - column``) stops the step."""
-        basis, rows_Z = vertex.basis, vertex.rows_Z
-        Z, E = basis.rows, basis.cols
-        stops = Event.ROW_ENTERS if hit >= 0 else Event.COLUMN_LEAVES
-        if stops is Event.ROW_ENTERS:
-            row = self.rows.rows([hit])[0]
-            side[hit] = 0.0
-        else:
-            position = int(np.flatnonzero(E == -1 - hit)[0])
-            csign[-1 - hit] = 0.0
-        if event is Event.ROW_LEAVES and stops is Event.ROW_ENTERS:  # a row replaces a row
-            new = basis.replace_row(which, hit, row[E])
-            Z = Z.copy()
-            Z[which] = hit
-            rows_Z = rows_Z.copy()
-            rows_Z[which] = row
-        elif event is Event.ROW_LEAVES:                   # a row and a column leave together
-            new = basis.remove(which, position)
-            Z, E, rows_Z = np.delete(Z, which), np.delete(E, position), np.delete(rows_Z, which, 0)
-        elif stops is Event.ROW_ENTERS:                   # a column and a row enter together
-            new = basis.add(hit, which, row[E], rows_Z[:, which], row[which])
-            Z, E, rows_Z = np.append(Z, hit), np.append(E, which), np.vstack([rows_Z, row])
-        else:                                             # a column replaces a column
-            new = basis.replace_column(position, which, rows_Z[:, which])
-            E = E.copy()
-            E[position] = which
-        if new is None or new.updates >= max(REFRESH, new.size // REFRESH_PER):
-            # A pivot too small to trust, or time to refresh against rounding drift.
-            new = Basis.factor(Z, E, rows_Z[:, E]) if Z.size == E.size else None
-        return new, rows_Z
-
-    def step(self, vertex: Vertex, t: float, index: int, need: float):
+    def step(self, vertex: Vertex, t: float, index: int, need: float, owned: bool = False):
         """Leave ``vertex`` along the edge of dual constraint ``index``, at parameter ``t``.
 
         ``need`` is minus the edge's slope (the violation). Goes to the minimum of the objective
         along the edge; ``need = 0`` takes the first kink (one classical pivot). Returns
-        ``(vertex, step length)``, ``(None, 0.0)`` when the step fails.
+        ``(vertex, step length)``, ``(None, 0.0)`` when the step fails. ``owned``: no one else
+        holds ``vertex``, whose basis inverse and ``rows_Z`` may then be updated in place (it
+        must not be used afterwards).
         """
-        event, which, sign = _edge(index, vertex.Z.size, vertex.inactive)
+        event, which, sign = edge(index, vertex.Z.size, vertex.inactive)
         delta, side, csign, moved, entering = self._edge_direction(vertex, event, which, sign)
-        direction = vertex.working.matvec(delta, moved)
+        direction = edge_direction(vertex, delta, moved, which if entering < 0 else -1, sign)
         kinks, inc, ids = self._kinks(vertex, t, delta, direction, csign, moved, entering)
         if kinks.size == 0 or not np.all(np.isfinite(kinks)):
             return None, 0.0
@@ -475,10 +460,22 @@ class ParametricSimplex:
         passed = ids[passed]
         side[passed[passed >= 0]] *= -1.0
         csign[-1 - passed[passed < 0]] *= -1.0
-        basis, rows_Z = self._pivot(vertex, event, which, int(ids[stop]), side, csign)
+        hit = int(ids[stop])
+        if hit >= 0:
+            row = self.rows.rows([hit])[0]
+            side[hit] = 0.0
+        else:
+            row = None
+            csign[-1 - hit] = 0.0
+        # An entering column's B^-1 A[Z] e_j is minus its edge's direction on E.
+        solved = None if entering < 0 else -sign * delta[vertex.E]
+        basis, rows_Z, weights = pivot(
+            vertex.basis, vertex.rows_Z, vertex.weights, event is Event.ROW_LEAVES, which, hit,
+            row, owned, (REFRESH, REFRESH_PER), solved)
         if basis is None:
             return None, length
-        return self._moved(vertex, basis, rows_Z, side, csign, length, direction), length
+        return self._moved(vertex, basis, rows_Z, side, csign, length, direction,
+                           weights), length
 
     def advance(self, vertex: Vertex, t: float, patience: int, max_steps: int):
         """Simplex steps at fixed ``t`` from ``vertex`` to a vertex optimal at ``t``.
@@ -511,7 +508,10 @@ class ParametricSimplex:
             steps += 1
             if steps > max_steps:
                 return None, steps
-            vertex, length = self.step(vertex, t, worst, -float(slack[worst]))
+            if steps == 1:
+                # The caller keeps its vertex: the steps update a copy of its basis in place.
+                vertex = private(vertex)
+            vertex, length = self.step(vertex, t, worst, -float(slack[worst]), owned=True)
             if vertex is None:
                 return None, steps
             stalled = stalled + 1 if length == 0.0 else 0

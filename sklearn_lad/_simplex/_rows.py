@@ -125,3 +125,17 @@ class WorkingSet:
     def matvec(self, beta: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``A[index] @ beta`` for a ``beta`` that is zero outside the columns ``cols``."""
         return self.design.fitted(beta, cols)
+
+    def matvec_at(self, beta: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """``A[index[positions]] @ beta`` for a few positions of the working set."""
+        if self.design.sparse:
+            return self.design.rows(positions) @ beta
+        return self._row_major[positions] @ beta
+
+    @cached_property
+    def _row_major(self) -> np.ndarray:
+        """``A[index]`` dense and row-major: a few of its rows are then contiguous (in a
+        column-major ``X`` each row's entries lie ``n`` apart; gathering them cost as much as
+        the whole product). Made on first use only: when the basis holds most of the working
+        set's rows, so that this is at most a few times the basis inverse's size."""
+        return np.ascontiguousarray(self.design.rows(np.arange(self.index.size)))

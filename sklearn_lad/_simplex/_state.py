@@ -1,7 +1,10 @@
 """Explicit state of the parametric simplex: the costs as functions of ``t``, vertices, pieces.
 
 Everything here is immutable: a simplex step makes a new :class:`Vertex` (sharing the arrays it
-does not change), so no step changes the state another one holds.
+does not change), so no step changes the state another one holds. Two exceptions no caller can
+observe: :meth:`~sklearn_lad._simplex.ParametricSimplex.advance` updates in place the basis
+inverse and ``A[Z]`` of the vertices it made itself and has not returned (it copies the vertex
+it was given first), and :attr:`Vertex.weights` is a cache filled in as the pricing needs it.
 """
 
 from __future__ import annotations
@@ -100,6 +103,9 @@ class Vertex:
     # (beta at the last check of every row, radius): while ||beta - that beta||_2 < radius no
     # row outside the working set can have reached its wrong side (see _check_all_rows).
     checked: tuple | None = None
+    # ||B^-1 A[Z] e_j||^2 per column (NaN: not known yet), the steepest-edge pricing's column
+    # lengths kept by Goldfarb & Reid's update (_pivot.py); None on small bases.
+    weights: np.ndarray | None = None
 
     @property
     def Z(self) -> np.ndarray:
