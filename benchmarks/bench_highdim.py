@@ -2,7 +2,10 @@
 
 Run ``python benchmarks/bench_highdim.py`` (``--shapes small,wide,sparse`` to choose blocks,
 ``--inner auto,highs`` for the working-set inner backends, ``--no-r`` to skip R, ``--path`` for
-the path / cross-validation block on ``wide``, ``--plot FILE`` for time against p at n = 200).
+the path / cross-validation block on ``wide``, ``--plot FILE`` for time against p at n = 200,
+``--divisor D`` for ``alpha = alpha_max / D`` instead of 5, ``--time-limit S`` for the seconds
+each Python fit of a block may take: a fit still running then is stopped and its row says so;
+at ``sparse`` and alpha_max/5 neither fit finishes in hours, see ``docs/lasso.md``).
 Every row of a block is measured in the same run on the same data, seconds first, then the ratio to
 scikit-learn's ``QuantileRegressor(solver="highs")`` and the objective recomputed with
 ``sklearn_lad._objective.quantile_objective`` (scikit-learn's scaling) at the returned point.
@@ -23,6 +26,7 @@ R's time is the fit alone (``system.time`` inside R), not reading the data.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -93,6 +97,28 @@ def timed(fn):
     return time.perf_counter() - start, out
 
 
+def limited(fit, seconds):
+    """``(seconds, (coef, intercept))`` of ``fit()`` run in a forked process, or ``None`` if it
+    is still running after ``seconds`` (then stopped): no row of a block can hang."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+
+    def child():
+        try:
+            elapsed, model = timed(fit)
+            send.send((elapsed, (model.coef_, model.intercept_)))
+        except Exception as exc:  # reported by the parent, which has no traceback otherwise
+            send.send(exc)
+
+    process = multiprocessing.get_context("fork").Process(target=child)
+    process.start()
+    out = receive.recv() if receive.poll(seconds) else None
+    process.terminate()
+    process.join()
+    if isinstance(out, Exception):
+        raise out
+    return out
+
+
 def run_r(which, X, y, alpha, workdir):
     """Seconds (R's own fit time) and ``(coef, intercept)`` of an R reference."""
     n, p = X.shape
@@ -107,11 +133,11 @@ def run_r(which, X, y, alpha, workdir):
     return out[0], (out[2:], out[1])
 
 
-def block(name, shape, inner, use_r):
+def block(name, shape, inner, use_r, divisor=5.0, time_limit=None):
     n, p, density = shape["n"], shape["p"], shape["density"]
     X, y = make_data(n, p, density)
-    alpha = alpha_max(X, y, 0.5) / 5
-    print(f"\n## {name}: n={n}, p={p}, density={density or 1.0}, alpha = alpha_max/5 = "
+    alpha = alpha_max(X, y, 0.5) / divisor
+    print(f"\n## {name}: n={n}, p={p}, density={density or 1.0}, alpha = alpha_max/{divisor:g} = "
           f"{alpha:.6g}  (machine shared; one run)")
     rows = []
     warm_up()
@@ -119,17 +145,25 @@ def block(name, shape, inner, use_r):
     def objective(coef, intercept):
         return quantile_objective(X, y, coef, intercept, 0.5, alpha)
 
-    seconds, model = timed(lambda: SkQuantileRegressor(
-        quantile=0.5, alpha=alpha, solver="highs").fit(X, y))
-    rows.append(("scikit-learn QuantileRegressor(highs)", seconds,
-                 objective(model.coef_, model.intercept_), np.sum(model.coef_ != 0)))
-    for solver in inner:
+    def python_row(label, estimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            seconds, model = timed(lambda s=solver: QuantileLasso(
-                alpha=alpha, solver=s).fit(X, y))
-        rows.append((f"sklearn-lad QuantileLasso({solver}), working set", seconds,
-                     objective(model.coef_, model.intercept_), np.sum(model.coef_ != 0)))
+            if time_limit is None:
+                seconds, model = timed(lambda: estimator.fit(X, y))
+                out = seconds, (model.coef_, model.intercept_)
+            else:
+                out = limited(lambda: estimator.fit(X, y), time_limit)
+        if out is None:
+            rows.append((f"{label}: stopped after {time_limit:g} s", np.nan, np.nan, -1))
+        else:
+            seconds, (coef, intercept) = out
+            rows.append((label, seconds, objective(coef, intercept), np.sum(coef != 0)))
+
+    python_row("scikit-learn QuantileRegressor(highs)",
+               SkQuantileRegressor(quantile=0.5, alpha=alpha, solver="highs"))
+    for solver in inner:
+        python_row(f"sklearn-lad QuantileLasso({solver}), working set",
+                   QuantileLasso(alpha=alpha, solver=solver))
     if use_r and density is None:
         with tempfile.TemporaryDirectory() as workdir:
             for which, label in (("rq", "R quantreg rq.fit.lasso"),
@@ -229,10 +263,12 @@ def main():
     parser.add_argument("--no-r", action="store_true")
     parser.add_argument("--path", action="store_true")
     parser.add_argument("--plot", default=None)
+    parser.add_argument("--divisor", type=float, default=5.0)
+    parser.add_argument("--time-limit", type=float, default=None)
     args = parser.parse_args()
     use_r = not args.no_r and shutil.which("Rscript") is not None
     for name in filter(None, args.shapes.split(",")):
-        block(name, SHAPES[name], args.inner.split(","), use_r)
+        block(name, SHAPES[name], args.inner.split(","), use_r, args.divisor, args.time_limit)
     if args.path:
         path_block(SHAPES["wide"])
     if args.plot:
