@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from ._design import single_threaded_blas
 from ._homotopy import Homotopy
 from ._problem import QuantileProblem, SolverResult
-from ._simplex import ParametricSimplex, Vertex, basic_dual
+from ._simplex import ParametricSimplex, Vertex, renumbered
 from ._tolerances import WORKING_SET_DUAL_RTOL
 from ._vertex_check import VertexCheck, check_basis
 
@@ -210,10 +210,10 @@ def reindexed(engine: ParametricSimplex, vertex: Vertex, kept: np.ndarray, added
     columns) must hold every active column; ``added`` (``n x k``, dense or sparse) are the new
     columns' values, all inactive. The basis and its factorisation, the residuals and the sides
     are shared; ``A[Z]``, ``beta``, the signs and ``A'd`` take the new columns' order (the new
-    ones computed from ``added``), and the inactive columns' dual constraints are computed as
-    :class:`~sklearn_lad._simplex.Vertex` documents them.
+    ones computed from ``added``), and the dual constraints are recomputed by the engine's own
+    formula (:func:`~sklearn_lad._simplex.renumbered`).
     """
-    q, nz = engine.q, vertex.Z.size
+    q = engine.q
     position = np.full(vertex.beta.size, -1, dtype=np.intp)
     position[kept] = np.arange(kept.size)
     E = position[vertex.E]
@@ -236,20 +236,6 @@ def reindexed(engine: ParametricSimplex, vertex: Vertex, kept: np.ndarray, added
         *(np.asarray(added.T @ part).ravel() for part in duals),
         *([np.zeros(q - kept.size)] * (2 - len(duals)))]))
     beta, csign = extend(vertex.beta), extend(vertex.csign)
-    in_E = np.zeros(q, dtype=bool)
-    in_E[E] = True
-    inactive = np.flatnonzero(~in_E)
-    pen = engine.costs.penalty
-    a = basic_dual(basis, g, np.stack([pen[0] * csign, pen[1] * csign]))
-    e = g[:, inactive] + (a @ rows_Z)[:, inactive]
-    pen_i = (pen[0][inactive], pen[1][inactive])
-    p, slope, scale = vertex.constraints
-    col = np.abs(pen_i[0]) + np.abs(pen_i[1]) + np.abs(e[0]) + np.abs(e[1])
-    constraints = (
-        np.concatenate([p[: 2 * nz], pen_i[0] - e[0], e[0] + pen_i[0]]),
-        np.concatenate([slope[: 2 * nz], pen_i[1] - e[1], e[1] + pen_i[1]]),
-        np.concatenate([scale[: 2 * nz], col, col]),
-    )
     working = engine.rows.working_set(vertex.working.index)
     checked = None
     if vertex.checked is not None:
@@ -262,10 +248,8 @@ def reindexed(engine: ParametricSimplex, vertex: Vertex, kept: np.ndarray, added
         # columns' are not known yet (NaN: computed when first priced).
         weights = np.full(q, np.nan)
         weights[: kept.size] = vertex.weights[kept]
-    return dataclasses.replace(
-        vertex, basis=basis, rows_Z=rows_Z, beta=beta, csign=csign, g=g, inactive=inactive,
-        constraints=constraints, working=working, checked=checked, weights=weights,
-    )
+    return renumbered(engine, vertex, basis=basis, rows_Z=rows_Z, beta=beta, csign=csign, g=g,
+                      working=working, checked=checked, weights=weights)
 
 
 def walk(problem: QuantileProblem, previous: SolverResult, in_set: np.ndarray):

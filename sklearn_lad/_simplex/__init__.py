@@ -31,6 +31,7 @@ Mathematical Programming 12(1), 361-371.
 from ._basis import Basis, basic_dual, dual_at_bounds
 from ._linesearch import line_minimum, line_search
 from ._parametric import ParametricSimplex
+from ._pivot import renumbered
 from ._rows import ObservationRows
 from ._rowwalk import LightPiece, walk_light
 from ._state import AffineCosts, Event, Piece, Vertex
@@ -38,5 +39,5 @@ from ._state import AffineCosts, Event, Piece, Vertex
 __all__ = [
     "AffineCosts", "Basis", "Event", "LightPiece", "ObservationRows", "ParametricSimplex",
     "Piece", "Vertex", "basic_dual", "dual_at_bounds", "line_minimum", "line_search",
-    "walk_light",
+    "renumbered", "walk_light",
 ]

@@ -48,7 +48,7 @@ import numpy as np
 from ._basis import Basis
 from ._state import Event, Vertex
 
-__all__ = ["UPDATE_FROM", "Pending", "edge", "edge_direction", "pivot", "private"]
+__all__ = ["UPDATE_FROM", "Pending", "edge", "edge_direction", "pivot", "private", "renumbered"]
 
 # Bases of at least this many rows keep their columns' edge lengths by the update above; on
 # smaller ones computing the priced few afresh costs less than the update's products.
@@ -75,6 +75,20 @@ def private(vertex: Vertex) -> Vertex:
     basis = replace(vertex.basis, inverse=vertex.basis.inverse.copy())
     weights = None if vertex.weights is None else vertex.weights.copy()
     return replace(vertex, basis=basis, rows_Z=vertex.rows_Z.copy(), weights=weights)
+
+
+def renumbered(engine, vertex: Vertex, **columns) -> Vertex:
+    """``vertex`` with its column data replaced and its dual constraints recomputed from them.
+
+    ``columns`` holds the fields that follow a new numbering of the columns (``basis``,
+    ``rows_Z``, ``beta``, ``csign``, ``g``, ``working``, ``checked``, ``weights``); the
+    constraints ``p + t q >= 0`` then come from the engine's own formula
+    (:meth:`~sklearn_lad._simplex.ParametricSimplex._finish`), so a vertex carried onto other
+    columns (the working-set walk, ``sklearn_lad/_walk.py``) cannot drift from one built there.
+    """
+    v = replace(vertex, **columns)
+    return engine._finish(v.basis, v.rows_Z, v.beta, v.csign, v.residual, v.side, v.degenerate,
+                          v.g, v.working, v.scale, v.since_refresh, v.checked, v.weights)
 
 
 # The direction of an edge is computed on the non-basic rows alone when they are at most this
